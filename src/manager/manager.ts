@@ -1,0 +1,293 @@
+/**
+ * The manager core: configuration and users, the sessions, the action registry, the CLI commands the
+ * Command action runs, and event publication. Transports create sessions; modules register actions.
+ */
+import type { ManagerConfig, ManagerUserConfig } from '../config/types.js';
+import { Acl } from '../config/acl.js';
+import type { Logger } from '../logger.js';
+import { ActionRegistry } from './registry.js';
+import { CliRegistry } from './cli.js';
+import { LocalEventBus, type EventBus } from './bus.js';
+import { buildEvent, formatEventTV, type AmiEvent, type EventHeaders } from './events.js';
+import { compileFilter, type EventFilter } from './filters.js';
+import { Session, type Transport } from './session.js';
+import type { ActionContext } from './context.js';
+import { EVENT_FLAG } from './permissions.js';
+import type { AmiModule } from './module.js';
+
+export interface ManagerUser extends ManagerUserConfig {
+  aclCheck: Acl | null;
+  includes: EventFilter[];
+  excludes: EventFilter[];
+}
+
+export interface ManagerOptions {
+  config: ManagerConfig;
+  /** Reads the configuration again (Reload / SIGHUP); throws ConfSyntaxError on a bad file. */
+  loadConfig?: () => ManagerConfig;
+  log: Logger;
+  bus?: EventBus;
+  systemName?: string;
+}
+
+export class Manager {
+  readonly amiVersion = '9.0.0';
+  readonly asteriskVersion = '20.20.1';
+  config: ManagerConfig;
+  users = new Map<string, ManagerUser>();
+  readonly sessions = new Set<Session>();
+  readonly registry = new ActionRegistry();
+  readonly cli = new CliRegistry();
+  readonly bus: EventBus;
+  readonly log: Logger;
+  readonly systemName: string;
+  readonly startTime = Date.now();
+  reloadTime = Date.now();
+  /** Calls set up since start (CoreProcessedCalls); the telephony core increments it. */
+  processedCalls = 0;
+  /** Current calls (CoreCurrentCalls); the telephony core keeps it up to date. */
+  currentCalls = (): number => 0;
+  private unauthSessions = 0;
+  private readonly modules: AmiModule[] = [];
+  private readonly loadConfig?: () => ManagerConfig;
+  /** Reloadable parts by Asterisk module name (`manager`, `app_queue`, `chan_sip`, ...). */
+  private readonly reloadables = new Map<string, () => void | Promise<void>>();
+  /** What this server offers, for CoreSettings. */
+  features = { cdr: false, http: false };
+  /** Shown by `core show version`. */
+  buildDate = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+
+  constructor(opts: ManagerOptions) {
+    this.config = opts.config;
+    this.loadConfig = opts.loadConfig;
+    this.log = opts.log;
+    this.bus = opts.bus ?? new LocalEventBus();
+    this.systemName = opts.systemName ?? '';
+    this.applyUsers(opts.config);
+    this.bus.subscribe((ev) => {
+      for (const s of this.sessions) s.deliver(ev);
+    });
+    this.registerReload('manager', () => this.reloadUsers());
+  }
+
+  /** Makes `Reload Module: <name>` (and a full reload) re-read a part of the configuration. */
+  registerReload(name: string, fn: () => void | Promise<void>): void {
+    this.reloadables.set(name.toLowerCase().replace(/\.so$/, ''), fn);
+  }
+
+  /** ast_module_reload(): one module by name, or every one. */
+  async reloadModule(name?: string): Promise<'ok' | 'not-found' | 'error'> {
+    const targets = name === undefined ? [...this.reloadables.values()] : [this.reloadables.get(name.toLowerCase().replace(/\.so$/, ''))];
+    if (targets[0] === undefined) return 'not-found';
+    try {
+      for (const fn of targets) if (fn) await fn();
+    } catch (e) {
+      this.log.error(`reload failed: ${(e as Error).message}`);
+      return 'error';
+    }
+    this.reloadTime = Date.now();
+    return 'ok';
+  }
+
+  /** Runs a CLI command line as the Command action does. */
+  async runCli(line: string): Promise<{ lines: string[]; failed?: boolean }> {
+    const found = this.cli.resolve(line);
+    if (!found) {
+      return {
+        lines: [`No such command '${line}' (type 'core show help ${this.cli.findBest(line)}' for other possible commands)`],
+        failed: true,
+      };
+    }
+    try {
+      return await found.cmd.handler(found.args);
+    } catch (e) {
+      this.log.error({ err: e, command: line }, 'CLI command failed');
+      return { lines: [`Command '${line}' failed.`], failed: true };
+    }
+  }
+
+  async addModule(m: AmiModule): Promise<void> {
+    this.modules.push(m);
+    await m.start(this);
+  }
+
+  /** Raises an event: serialized once here, then fanned out by the bus. */
+  publish(name: string, category: number, headers: EventHeaders, rawBody = ''): AmiEvent | null {
+    if (this.config.general.disabledevents.includes(name)) return null;
+    const ev = buildEvent(
+      name,
+      category,
+      headers,
+      { timestampevents: this.config.general.timestampevents, debug: this.config.general.debug, systemName: this.systemName },
+      Date.now(),
+      rawBody,
+    );
+    this.bus.publish(ev);
+    return ev;
+  }
+
+  /** A security event (class security, Service AMI) about a session, in security_events.c's layout. */
+  securityEvent(name: string, session: Session, accountId: string, extra: EventHeaders = [], version = 1): void {
+    const t = session.transport;
+    const proto = t.kind === 'TLS' ? 'TLS' : t.kind === 'WS' ? 'WS' : 'TCP';
+    const fam = (a: string): string => (a.includes(':') && !a.startsWith('::ffff:') ? 'IPV6' : 'IPV4');
+    const addr = (a: string): string => (a.startsWith('::ffff:') ? a.slice(7) : a);
+    const severity = name === 'SuccessfulAuth' || name === 'ChallengeSent' ? 'Informational' : 'Error';
+    const headers: Array<readonly [string, string]> = [
+      ['EventTV', formatEventTV(Date.now())],
+      ['Severity', severity],
+      ['Service', 'AMI'],
+      ['EventVersion', String(version)],
+    ];
+    const common: Array<[string, string]> = [
+      ['AccountID', accountId],
+      ['SessionID', session.sessionId],
+      ['LocalAddress', `${fam(t.localAddress)}/${proto}/${addr(t.localAddress)}/${t.localPort}`],
+      ['RemoteAddress', `${fam(t.remoteAddress)}/${proto}/${addr(t.remoteAddress)}/${t.remotePort}`],
+    ];
+    // RequestBadFormat lists AccountID among its optional fields, after SessionTV.
+    const badFormat = name === 'RequestBadFormat';
+    headers.push(...common.filter(([n]) => !(badFormat && n === 'AccountID')));
+    headers.push(...extra.filter(([n]) => n !== 'RequestParams'));
+    headers.push(['SessionTV', formatEventTV(session.sessionStartMs)]);
+    if (badFormat && accountId) headers.push(['AccountID', accountId]);
+    this.publish(name, EVENT_FLAG.SECURITY, headers);
+  }
+
+  findUser(name: string): ManagerUser | undefined {
+    return this.users.get(name.toLowerCase());
+  }
+
+  /** A transport accepted a connection. Returns null when authlimit refuses it (closed, no banner). */
+  openSession(transport: Transport, opts: { banner?: boolean; countUnauth?: boolean } = {}): Session | null {
+    const countUnauth = opts.countUnauth ?? true;
+    if (countUnauth) {
+      if (this.unauthSessions >= this.config.general.authlimit) {
+        transport.end();
+        return null;
+      }
+      this.unauthSessions++;
+    }
+    const s = new Session(this, transport);
+    this.sessions.add(s);
+    let counted = countUnauth;
+    s.onClose.push(() => {
+      this.sessions.delete(s);
+      if (counted && !s.authenticated) this.unauthSessions--;
+      counted = false;
+      if (s.authenticated) {
+        if (s.displayconnects) {
+          this.log.info(
+            { user: s.username, remote: transport.remoteAddress },
+            `Manager '${s.username}' ${s.kicked ? 'kicked' : 'logged off'} from ${transport.remoteAddress}`,
+          );
+        }
+      } else if (this.config.general.displayconnects) {
+        this.log.info({ remote: transport.remoteAddress }, `Connect attempt from '${transport.remoteAddress}' unable to authenticate`);
+      }
+    });
+    s.onAuthenticated = () => {
+      if (counted) {
+        this.unauthSessions--;
+        counted = false;
+      }
+    };
+    s.start(opts.banner ?? true);
+    return s;
+  }
+
+  /** process_message(): routes one request; returns false when the session must end. */
+  async dispatch(ctx: ActionContext): Promise<boolean> {
+    const s = ctx.session;
+    const action = ctx.message.get('Action', true) ?? '';
+    if (action.length === 0) {
+      this.securityEvent('RequestBadFormat', s, s.username, [['RequestType', 'Action: NONE']]);
+      ctx.error('Missing action in request');
+      return true;
+    }
+    const lower = action.toLowerCase();
+    if (!s.authenticated && lower !== 'login' && lower !== 'logoff' && lower !== 'challenge') {
+      this.securityEvent('RequestNotAllowed', s, s.username, [['RequestType', 'Action: ' + action]]);
+      ctx.error('Permission denied');
+      return true;
+    }
+    if (!s.authenticated && (lower === 'login' || lower === 'challenge')) {
+      const username = ctx.get('Username');
+      if (username && this.sessionInUse(username)) {
+        const user = this.findUser(username);
+        if (user && !user.allowmultiplelogin) {
+          await delay(1000);
+          ctx.error('Login Already In Use');
+          return false;
+        }
+      }
+    }
+    const def = this.registry.find(action);
+    if (!def) {
+      this.securityEvent('RequestBadFormat', s, s.username, [['RequestType', 'Action: ' + action]]);
+      ctx.error(`Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
+      return true;
+    }
+    if (def.privilege !== 0 && (s.writeperm & def.privilege) === 0) {
+      this.securityEvent('RequestNotAllowed', s, s.username, [['RequestType', 'Action: ' + action]]);
+      ctx.error('Permission denied');
+      return true;
+    }
+    try {
+      await def.handler(ctx);
+    } catch (e) {
+      this.log.error({ err: e, action: def.name }, 'action handler failed');
+      ctx.error('Internal error');
+    }
+    return !ctx.endSession;
+  }
+
+  /** True when an authenticated session of this user exists (check_manager_session_inuse). */
+  sessionInUse(username: string): boolean {
+    const l = username.toLowerCase();
+    for (const s of this.sessions) if (s.authenticated && s.username.toLowerCase() === l) return true;
+    return false;
+  }
+
+  /** Re-reads manager.conf: users change, sessions stay (their rights were copied at login). */
+  private reloadUsers(): void {
+    if (!this.loadConfig) return;
+    const cfg = this.loadConfig();
+    this.config = cfg;
+    this.applyUsers(cfg);
+  }
+
+  /** Reload everything (SIGHUP, `Reload` without Module). */
+  async reload(): Promise<void> {
+    const r = await this.reloadModule();
+    if (r === 'error') throw new Error('reload failed');
+  }
+
+  private applyUsers(cfg: ManagerConfig): void {
+    const users = new Map<string, ManagerUser>();
+    for (const [key, u] of cfg.users) {
+      const includes: EventFilter[] = [];
+      const excludes: EventFilter[] = [];
+      for (const line of u.eventfilters) {
+        const r = compileFilter(line.criteria, line.pattern);
+        if (!r.ok) {
+          this.log.warn(`${line.file}:${line.line}: invalid eventfilter for user '${u.name}': ${r.detail}`);
+          continue;
+        }
+        (r.filter.exclude ? excludes : includes).push(r.filter);
+      }
+      users.set(key, { ...u, aclCheck: u.acl.length ? new Acl(u.acl) : null, includes, excludes });
+    }
+    this.users = users;
+  }
+
+  /** Ends every session and forgets modules (server shutdown). */
+  async shutdown(): Promise<void> {
+    for (const s of [...this.sessions]) s.close();
+    for (const m of this.modules) if (m.stop) await m.stop();
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,261 @@
+/**
+ * One manager session, whatever carries it (TCP, TLS, HTTP, WebSocket): the state machine
+ * banner -> unauthenticated -> authenticated -> closed, the per-session event mask and filters,
+ * and Asterisk's process_message() rules. Actions run one at a time in arrival order; events raised
+ * while an action runs are held and written after its response, as Asterisk's session thread does.
+ */
+import type { AmiMessage } from '../protocol/message.js';
+import type { AmiEvent } from './events.js';
+import { shouldSendEvent, type EventFilter } from './filters.js';
+import { ActionContext } from './context.js';
+import type { Manager } from './manager.js';
+
+export type TransportKind = 'TCP' | 'TLS' | 'HTTP' | 'WS';
+
+/** Bytes out, close, and flow control: all a session needs from its carrier. */
+export interface Transport {
+  readonly kind: TransportKind;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  write(data: string | Buffer): void;
+  /** Flushes what was written, then closes. */
+  end(): void;
+  /** Stop / resume reading input (backpressure while an action runs). */
+  pause(): void;
+  resume(): void;
+}
+
+/** How many events may wait for a busy session before it is treated as a slow consumer. */
+const MAX_HELD_EVENTS = 100_000;
+
+let nextId = 1;
+
+export class Session {
+  readonly id: number;
+  /** Asterisk prints the session pointer (`0x7f8114001e20`); we print a stable look-alike. */
+  readonly sessionId: string;
+  readonly transport: Transport;
+  readonly manager: Manager;
+
+  authenticated = false;
+  username = '';
+  readperm = 0;
+  writeperm = 0;
+  /** Events mask (send_events); -1 = every class until Login's Events: says otherwise. */
+  sendEvents = -1;
+  writetimeout = 100;
+  displayconnects = true;
+  challenge = '';
+  includes: EventFilter[] = [];
+  excludes: EventFilter[] = [];
+  setvars: Array<[string, string]> = [];
+  /** Whole seconds (time()) when the session began waiting for authentication. */
+  authStart: number;
+  /** When authentication succeeded (SessionTV), 0 before. */
+  sessionStartMs = 0;
+  readonly connectedAt = Date.now();
+  closed = false;
+  /** Set when the manager drops the session (reload removed the user, kicked...). */
+  kicked = false;
+
+  private readonly queue: AmiMessage[] = [];
+  private busy = false;
+  private held: AmiEvent[] = [];
+  private waiter: (() => void) | null = null;
+  private authTimer: NodeJS.Timeout | null = null;
+  onClose: Array<() => void> = [];
+  /** Called once when Login succeeds (the manager stops counting it as unauthenticated). */
+  onAuthenticated: () => void = () => {};
+
+  constructor(manager: Manager, transport: Transport) {
+    this.id = nextId++;
+    this.sessionId = '0x7f' + (0x8100000000 + this.id * 0x2ad0).toString(16);
+    this.manager = manager;
+    this.transport = transport;
+    this.authStart = Math.floor(Date.now() / 1000);
+    this.displayconnects = manager.config.general.displayconnects;
+  }
+
+  /** Starts the unauthenticated phase: banner and authtimeout (Asterisk counts whole seconds). */
+  start(banner = true): void {
+    if (banner) this.write('Asterisk Call Manager/' + this.manager.amiVersion + '\r\n');
+    this.armAuthTimeout();
+  }
+
+  private armAuthTimeout(): void {
+    const authtimeout = this.manager.config.general.authtimeout;
+    // Closed once time() - authstart > authtimeout, i.e. at the whole second after authstart+authtimeout.
+    const deadline = (this.authStart + authtimeout + 1) * 1000;
+    this.authTimer = setTimeout(
+      () => {
+        if (this.authenticated || this.closed) return;
+        if (this.manager.config.general.displayconnects) {
+          this.manager.log.info(
+            { remote: this.transport.remoteAddress },
+            `Client from ${this.transport.remoteAddress}, failed to authenticate in ${authtimeout} seconds`,
+          );
+        }
+        this.close();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    this.authTimer.unref?.();
+  }
+
+  /** A message from the client (already parsed). Actions run in order, one at a time. */
+  receive(msg: AmiMessage): void {
+    if (this.closed) return;
+    if (this.waiter) {
+      // Input ends a WaitEvent on a stream session (ast_wait_for_input returns).
+      this.waiter();
+    }
+    this.queue.push(msg);
+    if (!this.busy) void this.pump();
+    else this.transport.pause();
+  }
+
+  private async pump(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const msg = this.queue.shift() as AmiMessage;
+        const keepOpen = await this.process(msg);
+        this.flushHeld();
+        if (!keepOpen) {
+          this.close();
+          return;
+        }
+      }
+    } finally {
+      this.busy = false;
+      if (!this.closed) this.transport.resume();
+    }
+  }
+
+  /** process_message() / do_message(): returns false when the session must end. */
+  private async process(msg: AmiMessage): Promise<boolean> {
+    const ctx = new ActionContext(msg, this, this.manager);
+    if (msg.tooManyLines) {
+      ctx.error('Too many lines in message or allocation failure');
+      return true;
+    }
+    if (msg.lineTooLong) {
+      ctx.error('Failed to parse message: line too long');
+      return true;
+    }
+    return this.manager.dispatch(ctx);
+  }
+
+  /** Writes to the client (responses and event bytes share one ordered stream). */
+  write(data: string | Buffer): void {
+    if (this.closed) return;
+    this.transport.write(data);
+  }
+
+  /** The event passes read permission, Events mask and filters (process_events). */
+  wants(ev: AmiEvent): boolean {
+    return (
+      (this.readperm & ev.category) === ev.category &&
+      (this.sendEvents & ev.category) === ev.category &&
+      shouldSendEvent(this.includes, this.excludes, ev)
+    );
+  }
+
+  /** Called by the manager for every published event. */
+  deliver(ev: AmiEvent): void {
+    if (!this.authenticated || this.closed) return;
+    if (this.busy || this.waiter) {
+      // Held until the running action has answered (or WaitEvent returns); the check is done then.
+      if (this.held.length >= MAX_HELD_EVENTS) {
+        this.manager.log.warn({ user: this.username }, 'session too far behind on events, disconnecting');
+        this.kicked = true;
+        this.close();
+        return;
+      }
+      this.held.push(ev);
+      if (this.waiter) this.waiter();
+      return;
+    }
+    if (this.wants(ev)) this.transport.write(ev.buffer);
+  }
+
+  private flushHeld(): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const ev of held) if (this.wants(ev)) this.transport.write(ev.buffer);
+  }
+
+  /**
+   * WaitEvent: resolves when an event is raised (any event, as Asterisk checks the queue before
+   * filtering), input arrives, or the timeout in seconds passes (-1 = forever).
+   * Returns the held events the session may see, in order; they are no longer pending.
+   */
+  waitForEvent(timeoutSec: number): Promise<AmiEvent[]> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        this.waiter = null;
+        const held = this.held;
+        this.held = [];
+        resolve(held.filter((e) => this.wants(e)));
+      };
+      if (this.held.length > 0) {
+        done();
+        return;
+      }
+      this.waiter = done;
+      if (timeoutSec >= 0) timer = setTimeout(done, timeoutSec * 1000);
+    });
+  }
+
+  /** Marks the session authenticated with a user's rights (authenticate()). */
+  authenticate(user: {
+    name: string;
+    read: number;
+    write: number;
+    writetimeout: number;
+    displayconnects: boolean;
+    setvars: Array<[string, string]>;
+  }): void {
+    this.authenticated = true;
+    this.username = user.name;
+    this.readperm = user.read;
+    this.writeperm = user.write;
+    this.writetimeout = user.writetimeout;
+    this.displayconnects = user.displayconnects;
+    this.setvars = user.setvars.map(([k, v]) => [k, v]);
+    this.sessionStartMs = Date.now();
+    this.onAuthenticated();
+    if (this.authTimer) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+  }
+
+  /** Flushes pending output and closes. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.waiter) this.waiter();
+    this.queue.length = 0;
+    this.held = [];
+    this.transport.end();
+    for (const fn of this.onClose) fn();
+  }
+
+  /** The transport went away under us (peer closed, error, write timeout). */
+  gone(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.waiter) this.waiter();
+    this.queue.length = 0;
+    this.held = [];
+    for (const fn of this.onClose) fn();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Assembly: load an Asterisk configuration directory (or the embedded demo), build the manager and
+ * its modules, open the listeners. This is what `amikit serve` runs and what tests start.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve, isAbsolute } from 'node:path';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { loadManagerConf } from './config/manager-conf.js';
+import type { ManagerConfig } from './config/types.js';
+import { Manager } from './manager/manager.js';
+import { managerCoreModule } from './manager/actions/core.js';
+import { listenTcp, listenTls } from './manager/transports/listeners.js';
+import { createLogger, silentLogger, type Logger } from './logger.js';
+import { PACKAGE_ROOT } from './spec.js';
+
+export interface ServeOptions {
+  /** An Asterisk configuration directory (manager.conf, ...). */
+  configDir?: string;
+  /** Use the embedded demo configuration (the default when no configDir is given). */
+  demo?: boolean;
+  amiPort?: number;
+  tlsPort?: number;
+  httpPort?: number;
+  sipPort?: number;
+  /** Overrides bindaddr of every listener. */
+  bind?: string;
+  logLevel?: string;
+  /** A logger to use instead of creating one (tests pass a silent one). */
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  manager: Manager;
+  amiAddress: { address: string; port: number } | null;
+  tlsAddress: { address: string; port: number } | null;
+  httpAddress: { address: string; port: number } | null;
+  demoCredentials?: { username: string; secret: string };
+  configDir: string;
+  close(): Promise<void>;
+  reload(): Promise<void>;
+}
+
+export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
+export const DEMO_CREDENTIALS = { username: 'demo', secret: 'demo' };
+
+/** Resolves a file named in a config (certificates) against the config directory. */
+export function resolveConfigPath(configDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(configDir, p);
+}
+
+export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServer> {
+  const demo = opts.demo || !opts.configDir;
+  const configDir = resolve(opts.configDir ?? DEMO_DIR);
+  if (!existsSync(configDir)) throw new Error(`configuration directory not found: ${configDir}`);
+  const log = opts.logger ?? (opts.logLevel === 'silent' ? silentLogger() : createLogger(opts.logLevel));
+
+  const load = (): ManagerConfig => {
+    const cfg = loadManagerConf(configDir);
+    for (const w of cfg.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+    return applyOverrides(cfg, opts);
+  };
+  const config = load();
+  const manager = new Manager({ config, loadConfig: load, log });
+  await manager.addModule(managerCoreModule);
+
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const track = (server: Server): void => {
+    server.on('connection', (sock: Socket) => {
+      sockets.add(sock);
+      sock.once('close', () => sockets.delete(sock));
+    });
+  };
+  let amiAddress: RunningServer['amiAddress'] = null;
+  let tlsAddress: RunningServer['tlsAddress'] = null;
+  const g = config.general;
+  try {
+    if (g.enabled) {
+      const { server, address } = await listenTcp(manager, { host: g.bindaddr, port: g.port });
+      servers.push(server);
+      track(server);
+      amiAddress = pick(address);
+    } else {
+      log.warn('AMI is disabled (manager.conf [general] enabled = no)');
+    }
+    if (g.enabled && g.tls.enabled) {
+      const { server, address } = await listenTls(manager, {
+        host: g.tls.bindaddr,
+        port: g.tls.port,
+        certfile: resolveConfigPath(configDir, g.tls.certfile),
+        privatekey: g.tls.privatekey ? resolveConfigPath(configDir, g.tls.privatekey) : '',
+        cipher: g.tls.cipher,
+        servercipherorder: g.tls.servercipherorder,
+        disablev1: g.tls.disablev1,
+        disablev11: g.tls.disablev11,
+        disablev12: g.tls.disablev12,
+      });
+      servers.push(server);
+      track(server);
+      tlsAddress = pick(address);
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw e;
+  }
+  if (amiAddress) log.info(`AMI listening on ${amiAddress.address}:${amiAddress.port}`);
+  if (tlsAddress) log.info(`AMI over TLS listening on ${tlsAddress.address}:${tlsAddress.port}`);
+
+  return {
+    manager,
+    amiAddress,
+    tlsAddress,
+    httpAddress: null,
+    demoCredentials: demo ? DEMO_CREDENTIALS : undefined,
+    configDir,
+    reload: () => manager.reload(),
+    close: async () => {
+      await manager.shutdown();
+      const closing = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      // Give ended sessions a moment to flush, then drop peers that do not close their side.
+      await new Promise((r) => setTimeout(r, 20));
+      for (const sock of sockets) sock.destroy();
+      await Promise.all(closing);
+    },
+  };
+}
+
+function pick(a: AddressInfo): { address: string; port: number } {
+  return { address: a.address, port: a.port };
+}
+
+/** Command-line flags win over the files. */
+function applyOverrides(cfg: ManagerConfig, o: ServeOptions): ManagerConfig {
+  const g = cfg.general;
+  if (o.amiPort !== undefined) g.port = o.amiPort;
+  if (o.tlsPort !== undefined) g.tls.port = o.tlsPort;
+  if (o.bind !== undefined) {
+    g.bindaddr = o.bind;
+    g.tls.bindaddr = o.bind;
+  }
+  return cfg;
+}
