@@ -28,6 +28,8 @@ export interface ActionDoc {
   arguments: Array<{ name: string; required: boolean; text: string }>;
   seeAlso: string[];
   privilege: string;
+  /** The full `manager show command` output, colours stripped, when known. */
+  cliText?: string;
 }
 
 let actions: Map<string, SpecAction> | null = null;

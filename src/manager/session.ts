@@ -60,7 +60,15 @@ export class Session {
   /** Set when the manager drops the session (reload removed the user, kicked...). */
   kicked = false;
 
-  private readonly queue: AmiMessage[] = [];
+  /**
+   * HTTP sessions keep events until a WaitEvent collects them (Asterisk's AJAM behaviour); stream
+   * sessions write them as they come.
+   */
+  holdEvents = false;
+  /** Most events an HTTP session keeps between WaitEvents; the oldest go first. */
+  maxHeldEvents = 10_000;
+
+  private readonly queue: Array<{ msg: AmiMessage; done: () => void }> = [];
   private busy = false;
   private held: AmiEvent[] = [];
   private waiter: (() => void) | null = null;
@@ -104,25 +112,35 @@ export class Session {
     this.authTimer.unref?.();
   }
 
-  /** A message from the client (already parsed). Actions run in order, one at a time. */
-  receive(msg: AmiMessage): void {
-    if (this.closed) return;
-    if (this.waiter) {
+  /**
+   * A message from the client (already parsed). Actions run in order, one at a time; the promise
+   * settles when this one has been answered (HTTP transports complete their response then).
+   */
+  receive(msg: AmiMessage): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.waiter && !this.holdEvents) {
       // Input ends a WaitEvent on a stream session (ast_wait_for_input returns).
       this.waiter();
     }
-    this.queue.push(msg);
-    if (!this.busy) void this.pump();
-    else this.transport.pause();
+    return new Promise((done) => {
+      this.queue.push({ msg, done });
+      if (!this.busy) void this.pump();
+      else this.transport.pause();
+    });
   }
 
   private async pump(): Promise<void> {
     this.busy = true;
     try {
       while (this.queue.length > 0 && !this.closed) {
-        const msg = this.queue.shift() as AmiMessage;
-        const keepOpen = await this.process(msg);
-        this.flushHeld();
+        const item = this.queue.shift() as { msg: AmiMessage; done: () => void };
+        let keepOpen = true;
+        try {
+          keepOpen = await this.process(item.msg);
+          this.flushHeld();
+        } finally {
+          item.done();
+        }
         if (!keepOpen) {
           this.close();
           return;
@@ -166,6 +184,11 @@ export class Session {
   /** Called by the manager for every published event. */
   deliver(ev: AmiEvent): void {
     if (!this.authenticated || this.closed) return;
+    if (this.holdEvents && !this.waiter) {
+      if (this.held.length >= this.maxHeldEvents) this.held.shift();
+      this.held.push(ev);
+      return;
+    }
     if (this.busy || this.waiter) {
       // Held until the running action has answered (or WaitEvent returns); the check is done then.
       if (this.held.length >= MAX_HELD_EVENTS) {
@@ -182,7 +205,7 @@ export class Session {
   }
 
   private flushHeld(): void {
-    if (this.held.length === 0) return;
+    if (this.held.length === 0 || this.holdEvents) return;
     const held = this.held;
     this.held = [];
     for (const ev of held) if (this.wants(ev)) this.transport.write(ev.buffer);
@@ -242,6 +265,7 @@ export class Session {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.waiter) this.waiter();
+    for (const q of this.queue) q.done();
     this.queue.length = 0;
     this.held = [];
     this.transport.end();
@@ -254,6 +278,7 @@ export class Session {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.waiter) this.waiter();
+    for (const q of this.queue) q.done();
     this.queue.length = 0;
     this.held = [];
     for (const fn of this.onClose) fn();

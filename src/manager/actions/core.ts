@@ -222,6 +222,11 @@ function registerCli(m: Manager): void {
       for (const def of m.registry.list()) {
         if (!args.some((a) => a.toLowerCase() === def.name.toLowerCase())) continue;
         const doc = actionDocs().get(def.name.toLowerCase());
+        if (doc?.cliText) {
+          // The whole `manager show command` text as Asterisk 20.20.1 renders it (spec/ami-actions-docs.json).
+          lines.push(...doc.cliText.replace(/\n$/, '').split('\n'));
+          continue;
+        }
         const section = (title: string, body: string): void => {
           lines.push(`[${title}]`, body, '');
         };

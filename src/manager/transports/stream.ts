@@ -132,7 +132,7 @@ export function attachSocket(manager: Manager, socket: Socket, kind: TransportKi
     return;
   }
   transport.session = session;
-  const parser = AmiParser.forServer((msg) => session.receive(msg));
+  const parser = AmiParser.forServer((msg) => void session.receive(msg));
   socket.on('data', (chunk: Buffer) => {
     try {
       parser.feed(chunk);
