@@ -12,7 +12,10 @@ export function createLogger(level = process.env.AMIKIT_LOG_LEVEL ?? 'info'): Lo
     {
       level,
       base: undefined,
-      redact: { paths: ['secret', '*.secret', 'key', '*.key', 'password', '*.password'], censor: '[redacted]' },
+      redact: {
+        paths: ['secret', '*.secret', 'key', '*.key', 'password', '*.password'],
+        censor: '[redacted]',
+      },
     },
     destination(2),
   );

@@ -17,6 +17,8 @@ export class ActionContext {
   readonly actionId: string;
   /** Set by a handler (Logoff, failed Login) to end the session after its reply. */
   endSession = false;
+  /** The `Response:` of the first reply written ('' until then); read by metrics. */
+  result = '';
 
   constructor(message: AmiMessage, session: Session, manager: Manager) {
     this.message = message;
@@ -37,11 +39,13 @@ export class ActionContext {
 
   /** Writes raw wire text (astman_append). */
   append(text: string): void {
+    if (!this.result && text.startsWith('Response: ')) this.result = text.slice(10, text.indexOf('\r'));
     this.session.write(text);
   }
 
   /** `Response: <r>`, ActionID, optional EventList, optional Message, blank line (astman_send_response_full). */
   respond(response: string, message?: string, listFlag?: string): void {
+    if (!this.result) this.result = response;
     let s = 'Response: ' + response + '\r\n' + this.idLine();
     if (listFlag !== undefined) s += 'EventList: ' + listFlag + '\r\n';
     if (message !== undefined) s += 'Message: ' + sanitizeValue(message) + '\r\n';
@@ -58,6 +62,7 @@ export class ActionContext {
 
   /** `Response: Success` + ActionID + the given headers (astman_start_ack then appends). */
   success(pairs: Pairs): void {
+    if (!this.result) this.result = 'Success';
     this.session.write('Response: Success\r\n' + this.idLine() + formatBody(pairs) + '\r\n');
   }
 

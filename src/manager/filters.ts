@@ -20,7 +20,8 @@ export interface EventFilter {
   source: string;
 }
 
-export type FilterResult = { ok: true; filter: EventFilter } | { ok: false; error: 'format' | 'compile'; detail: string };
+export type FilterResult =
+  { ok: true; filter: EventFilter } | { ok: false; error: 'format' | 'compile'; detail: string };
 
 /** Compiles one filter. `criteria` is `eventfilter` or `eventfilter(...)`; `pattern` the value. */
 export function compileFilter(criteria: string, patternIn: string): FilterResult {
@@ -72,7 +73,8 @@ export function compileFilter(criteria: string, patternIn: string): FilterResult
       }
     }
     if (!found) return fail('No action, name, header, or method option found');
-    if (pattern.length === 0 && method !== 'none') return fail(`method can't be '${method}' with no filter pattern`);
+    if (pattern.length === 0 && method !== 'none')
+      return fail(`method can't be '${method}' with no filter pattern`);
     if (pattern.length > 0 && method === 'none') return fail("method can't be 'none' with a filter pattern");
     if (!(found & 2) && !(found & 4) && method === 'none') {
       return fail('No name or header option found and no filter pattern');
@@ -146,10 +148,11 @@ export function shouldSendEvent(includes: EventFilter[], excludes: EventFilter[]
   if (includes.length === 0 && excludes.length === 0) return true;
   if (includes.length > 0) {
     let hit = false;
-    for (const f of includes) if (matches(f, ev)) {
-      hit = true;
-      break;
-    }
+    for (const f of includes)
+      if (matches(f, ev)) {
+        hit = true;
+        break;
+      }
     if (!hit) return false;
   }
   for (const f of excludes) if (matches(f, ev)) return false;

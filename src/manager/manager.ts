@@ -10,7 +10,7 @@ import { CliRegistry } from './cli.js';
 import { LocalEventBus, type EventBus } from './bus.js';
 import { buildEvent, formatEventTV, type AmiEvent, type EventHeaders } from './events.js';
 import { compileFilter, type EventFilter } from './filters.js';
-import { Session, type Transport } from './session.js';
+import { Session, type Transport, type TransportKind } from './session.js';
 import type { ActionContext } from './context.js';
 import { EVENT_FLAG } from './permissions.js';
 import type { AmiModule } from './module.js';
@@ -19,6 +19,17 @@ export interface ManagerUser extends ManagerUserConfig {
   aclCheck: Acl | null;
   includes: EventFilter[];
   excludes: EventFilter[];
+}
+
+/** Counters a metrics exporter plugs in (the core never imports one); every hook is cheap and optional. */
+export interface ManagerMetrics {
+  /** An action was answered; `result` is its first `Response:` value ('' when it wrote none). */
+  actionDone(action: string, result: string): void;
+  eventPublished(name: string): void;
+  /** An event a session should have had was discarded (held-event limit). */
+  eventDropped(transport: TransportKind): void;
+  /** A session was disconnected because it did not read its output in time. */
+  slowConsumer(transport: TransportKind): void;
 }
 
 export interface ManagerOptions {
@@ -52,6 +63,8 @@ export class Manager {
   private readonly loadConfig?: () => ManagerConfig;
   /** Reloadable parts by Asterisk module name (`manager`, `app_queue`, `chan_sip`, ...). */
   private readonly reloadables = new Map<string, () => void | Promise<void>>();
+  /** Optional counters (the HTTP side's /metrics installs them). */
+  metrics?: ManagerMetrics;
   /** What this server offers, for CoreSettings. */
   features = { cdr: false, http: false };
   /** Shown by `core show version`. */
@@ -77,7 +90,10 @@ export class Manager {
 
   /** ast_module_reload(): one module by name, or every one. */
   async reloadModule(name?: string): Promise<'ok' | 'not-found' | 'error'> {
-    const targets = name === undefined ? [...this.reloadables.values()] : [this.reloadables.get(name.toLowerCase().replace(/\.so$/, ''))];
+    const targets =
+      name === undefined
+        ? [...this.reloadables.values()]
+        : [this.reloadables.get(name.toLowerCase().replace(/\.so$/, ''))];
     if (targets[0] === undefined) return 'not-found';
     try {
       for (const fn of targets) if (fn) await fn();
@@ -94,7 +110,9 @@ export class Manager {
     const found = this.cli.resolve(line);
     if (!found) {
       return {
-        lines: [`No such command '${line}' (type 'core show help ${this.cli.findBest(line)}' for other possible commands)`],
+        lines: [
+          `No such command '${line}' (type 'core show help ${this.cli.findBest(line)}' for other possible commands)`,
+        ],
         failed: true,
       };
     }
@@ -118,16 +136,27 @@ export class Manager {
       name,
       category,
       headers,
-      { timestampevents: this.config.general.timestampevents, debug: this.config.general.debug, systemName: this.systemName },
+      {
+        timestampevents: this.config.general.timestampevents,
+        debug: this.config.general.debug,
+        systemName: this.systemName,
+      },
       Date.now(),
       rawBody,
     );
+    this.metrics?.eventPublished(name);
     this.bus.publish(ev);
     return ev;
   }
 
   /** A security event (class security, Service AMI) about a session, in security_events.c's layout. */
-  securityEvent(name: string, session: Session, accountId: string, extra: EventHeaders = [], version = 1): void {
+  securityEvent(
+    name: string,
+    session: Session,
+    accountId: string,
+    extra: EventHeaders = [],
+    version = 1,
+  ): void {
     const t = session.transport;
     const proto = t.kind === 'TLS' ? 'TLS' : t.kind === 'WS' ? 'WS' : 'TCP';
     const fam = (a: string): string => (a.includes(':') && !a.startsWith('::ffff:') ? 'IPV6' : 'IPV4');
@@ -183,7 +212,10 @@ export class Manager {
           );
         }
       } else if (this.config.general.displayconnects) {
-        this.log.info({ remote: transport.remoteAddress }, `Connect attempt from '${transport.remoteAddress}' unable to authenticate`);
+        this.log.info(
+          { remote: transport.remoteAddress },
+          `Connect attempt from '${transport.remoteAddress}' unable to authenticate`,
+        );
       }
     });
     s.onAuthenticated = () => {

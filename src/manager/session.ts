@@ -67,6 +67,11 @@ export class Session {
   holdEvents = false;
   /** Most events an HTTP session keeps between WaitEvents; the oldest go first. */
   maxHeldEvents = 10_000;
+  /**
+   * HTTP sessions: the longest WaitEvent may wait, in seconds (Asterisk: the session's expiry time
+   * minus 10 s, so the client sees an answer before it gives up). Undefined on stream sessions.
+   */
+  maxWaitSec?: number;
 
   private readonly queue: Array<{ msg: AmiMessage; done: () => void }> = [];
   private busy = false;
@@ -163,7 +168,9 @@ export class Session {
       ctx.error('Failed to parse message: line too long');
       return true;
     }
-    return this.manager.dispatch(ctx);
+    const keepOpen = await this.manager.dispatch(ctx);
+    this.manager.metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
+    return keepOpen;
   }
 
   /** Writes to the client (responses and event bytes share one ordered stream). */
@@ -185,7 +192,10 @@ export class Session {
   deliver(ev: AmiEvent): void {
     if (!this.authenticated || this.closed) return;
     if (this.holdEvents && !this.waiter) {
-      if (this.held.length >= this.maxHeldEvents) this.held.shift();
+      if (this.held.length >= this.maxHeldEvents) {
+        this.held.shift();
+        this.manager.metrics?.eventDropped(this.transport.kind);
+      }
       this.held.push(ev);
       return;
     }
@@ -193,6 +203,7 @@ export class Session {
       // Held until the running action has answered (or WaitEvent returns); the check is done then.
       if (this.held.length >= MAX_HELD_EVENTS) {
         this.manager.log.warn({ user: this.username }, 'session too far behind on events, disconnecting');
+        this.manager.metrics?.slowConsumer(this.transport.kind);
         this.kicked = true;
         this.close();
         return;
@@ -233,6 +244,11 @@ export class Session {
       this.waiter = done;
       if (timeoutSec >= 0) timer = setTimeout(done, timeoutSec * 1000);
     });
+  }
+
+  /** Ends a pending WaitEvent now (a new HTTP request for this session arrived). */
+  wakeWaiter(): void {
+    if (this.waiter) this.waiter();
   }
 
   /** Marks the session authenticated with a user's rights (authenticate()). */

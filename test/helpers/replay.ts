@@ -58,7 +58,9 @@ interface RefConn {
 }
 
 function loadScenario(path: string): RefConn[] {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const conns = new Map<string, RefConn>();
   for (const raw of lines.slice(1)) {
     const e = JSON.parse(raw) as Entry;
@@ -113,7 +115,8 @@ export function parseStream(text: string, ends: Array<{ end: number; t: number }
       else cur.push([line.slice(0, c) + ' [no space after colon]', line.slice(c + 1)]);
     }
   }
-  if (cur.length || pos < text.length) out.push({ kind: 'partial', headers: [...cur, ['(unterminated)', text.slice(pos)]], t: 0 });
+  if (cur.length || pos < text.length)
+    out.push({ kind: 'partial', headers: [...cur, ['(unterminated)', text.slice(pos)]], t: 0 });
   return out;
 }
 
@@ -132,10 +135,20 @@ export class Normalizer {
       for (const [n, v] of m.headers) {
         for (const x of v.matchAll(RX_CHAN)) chans.add(x[2]);
         const ln = n.toLowerCase();
-        if ((ln.endsWith('uniqueid') || ln.endsWith('linkedid')) && ln !== 'bridgeuniqueid' && /^\d+\.\d+$/.test(v)) uids.add(v);
+        if (
+          (ln.endsWith('uniqueid') || ln.endsWith('linkedid')) &&
+          ln !== 'bridgeuniqueid' &&
+          /^\d+\.\d+$/.test(v)
+        )
+          uids.add(v);
         else if (ln !== 'timestamp') for (const x of v.matchAll(RX_UID)) uids.add(x[1]);
       }
-    this.rank.set('CH', new Map([...chans].sort((a, b) => parseInt(a, 16) - parseInt(b, 16)).map((c, i) => [c, `<CH${i + 1}>`])));
+    this.rank.set(
+      'CH',
+      new Map(
+        [...chans].sort((a, b) => parseInt(a, 16) - parseInt(b, 16)).map((c, i) => [c, `<CH${i + 1}>`]),
+      ),
+    );
     const seq = (u: string): number[] => u.split('.').map(Number);
     this.rank.set(
       'UID',
@@ -160,11 +173,16 @@ export class Normalizer {
   value(name: string, v: string): string {
     const ln = name.toLowerCase().replace(' [no space after colon]', '');
     if (ln === 'timestamp' && /^\d{9,11}\.\d{1,6}$/.test(v)) return '<timestamp>';
-    if ((ln === 'eventtv' || ln === 'sessiontv') && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$/.test(v)) return '<tv>';
+    if (
+      (ln === 'eventtv' || ln === 'sessiontv') &&
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$/.test(v)
+    )
+      return '<tv>';
     if (ln === 'sessionid' && /^0x[0-9a-fA-F]+$/.test(v)) return this.tok('SESSION', v);
     if (ln === 'localaddress' || ln === 'remoteaddress') {
       const m = /^(IPV[46])\/(TCP|TLS|UDP|WS|WSS)\/(.+)\/(\d+)$/.exec(v);
-      if (m) return `${m[1]}/${m[2]}/${ln === 'localaddress' ? '<server>' : this.tok('CLIENT', m[3] + ':' + m[4])}`;
+      if (m)
+        return `${m[1]}/${m[2]}/${ln === 'localaddress' ? '<server>' : this.tok('CLIENT', m[3] + ':' + m[4])}`;
     }
     if (['uptime', 'lastreload', 'coreprocessedcalls'].includes(ln) && /^\d+$/.test(v)) return '<int>';
     if (['corestartuptime', 'corereloadtime'].includes(ln) && /^\d\d:\d\d:\d\d$/.test(v)) return '<time>';
@@ -173,12 +191,22 @@ export class Normalizer {
     if (ln === 'expectedresponse' || ln === 'response') {
       if (/^[0-9a-f]{32}$/.test(v)) return '<md5>';
     }
-    if ((ln.endsWith('uniqueid') || ln.endsWith('linkedid')) && ln !== 'bridgeuniqueid' && /^\d+\.\d+$/.test(v)) return this.tok('UID', v);
-    v = v.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, (x) => this.tok('BRIDGE', x));
+    if (
+      (ln.endsWith('uniqueid') || ln.endsWith('linkedid')) &&
+      ln !== 'bridgeuniqueid' &&
+      /^\d+\.\d+$/.test(v)
+    )
+      return this.tok('UID', v);
+    v = v.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, (x) =>
+      this.tok('BRIDGE', x),
+    );
     v = v.replace(RX_CHAN, (_x, a: string, b: string) => a + this.tok('CH', b));
     v = v.replace(RX_UID, (x) => this.tok('UID', x));
     v = v.replace(/\b\d+ secs? ago/g, '<n> secs ago');
-    v = v.replace(/\b\d+ (?:years?|weeks?|days?|hours?|minutes?|seconds?)(?:, \d+ (?:years?|weeks?|days?|hours?|minutes?|seconds?))*/g, '<uptime>');
+    v = v.replace(
+      /\b\d+ (?:years?|weeks?|days?|hours?|minutes?|seconds?)(?:, \d+ (?:years?|weeks?|days?|hours?|minutes?|seconds?))*/g,
+      '<uptime>',
+    );
     v = v.replace(/\b\d+ calls? processed/g, '<n> calls processed');
     return v;
   }
@@ -244,7 +272,8 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
   for (const r of refs) {
     actions.push({ t: r.connectT, order: 0, kind: 'connect', ref: r });
     for (const s of r.sends) actions.push({ t: s.t, order: 1, kind: 'send', ref: r, data: s.data });
-    if (r.closeT !== null && (r.eofT === null || r.closeT < r.eofT)) actions.push({ t: r.closeT, order: 2, kind: 'close', ref: r });
+    if (r.closeT !== null && (r.eofT === null || r.closeT < r.eofT))
+      actions.push({ t: r.closeT, order: 2, kind: 'close', ref: r });
   }
   actions.sort((a, b) => a.t - b.t || a.order - b.order);
 
@@ -291,7 +320,11 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
           lc.ends.push({ end: lc.buf.length, t: rel() });
           lc.notify();
         };
-        const opts = { host: target.host, port: r.tls ? (target.tlsPort ?? 0) : target.amiPort, localAddress: r.source };
+        const opts = {
+          host: target.host,
+          port: r.tls ? (target.tlsPort ?? 0) : target.amiPort,
+          localAddress: r.source,
+        };
         const sock = r.tls
           ? tls.connect({ ...opts, rejectUnauthorized: false }, () => resolve())
           : net.connect(opts, () => resolve());
@@ -313,10 +346,28 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
       const um = /^username:[ \t]*(\S+)\r?$/im.exec(data);
       if (km && um) {
         const secret = target.secrets[um[1].toLowerCase()];
-        const refChal = [...(r.recvs.filter((x) => x.t <= a.t).map((x) => x.data).join('').matchAll(/Challenge: ([^\r\n]+)\r\n/g))].pop()?.[1];
+        const refChal = [
+          ...r.recvs
+            .filter((x) => x.t <= a.t)
+            .map((x) => x.data)
+            .join('')
+            .matchAll(/Challenge: ([^\r\n]+)\r\n/g),
+        ].pop()?.[1];
         const liveChal = [...lc.buf.matchAll(/Challenge: ([^\r\n]+)\r\n/g)].pop()?.[1];
-        if (secret !== undefined && refChal && liveChal && createHash('md5').update(refChal + secret).digest('hex') === km[1]) {
-          data = data.replace(km[1], createHash('md5').update(liveChal + secret).digest('hex'));
+        if (
+          secret !== undefined &&
+          refChal &&
+          liveChal &&
+          createHash('md5')
+            .update(refChal + secret)
+            .digest('hex') === km[1]
+        ) {
+          data = data.replace(
+            km[1],
+            createHash('md5')
+              .update(liveChal + secret)
+              .digest('hex'),
+          );
         }
       }
       lc.lastSendT = rel();

@@ -22,7 +22,21 @@ export function testCertificate(): { cert: string; key: string } {
   const key = join(dir, 'ami.key');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1/O=amikit test'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1/O=amikit test',
+    ],
     { stdio: 'ignore' },
   );
   certPair = { cert, key };

@@ -6,7 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { replay, render } from '../helpers/replay.js';
-import { conformanceConfigDir, startTestServer, CONFORMANCE_DIR, CONFORMANCE_SECRETS, type TestServer } from '../helpers/server.js';
+import {
+  conformanceConfigDir,
+  startTestServer,
+  CONFORMANCE_DIR,
+  CONFORMANCE_SECRETS,
+  type TestServer,
+} from '../helpers/server.js';
 
 let srv: TestServer;
 before(async () => {

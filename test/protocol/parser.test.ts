@@ -40,7 +40,11 @@ test('a bare CR is data', () => {
 
 test('a line longer than the 1024-byte buffer marks the message and keeps earlier headers', () => {
   const big = 'X-Big: ' + 'A'.repeat(70000);
-  const msgs = parseAll(`Action: Ping\r\nActionID: big-1\r\n${big}\r\n\r\nAction: Ping\r\nActionID: after\r\n\r\n`, true, 4096);
+  const msgs = parseAll(
+    `Action: Ping\r\nActionID: big-1\r\n${big}\r\n\r\nAction: Ping\r\nActionID: after\r\n\r\n`,
+    true,
+    4096,
+  );
   assert.equal(msgs.length, 2);
   assert.equal(msgs[0].lineTooLong, true);
   assert.equal(msgs[0].get('ActionID'), 'big-1');
@@ -52,7 +56,10 @@ test('a line of 1022 characters plus CRLF fits; 1023 plus CRLF does not', () => 
   const ok = parseAll(`Action: Ping\r\nX: ${'a'.repeat(1019)}\r\n\r\n`);
   assert.equal(ok[0].lineTooLong, false);
   const bad = parseAll(`Action: Ping\r\nX: ${'a'.repeat(1020)}\r\n\r\n`, true, 7);
-  assert.equal(bad.some((m) => m.lineTooLong), true);
+  assert.equal(
+    bad.some((m) => m.lineTooLong),
+    true,
+  );
 });
 
 test('more than 128 lines: extra lines dropped, message flagged, ActionID still read', () => {
@@ -65,10 +72,7 @@ test('more than 128 lines: extra lines dropped, message flagged, ActionID still 
 });
 
 test('NUL cuts a line; a NUL-led line is blank (as C strings do in Asterisk)', () => {
-  const bytes = Buffer.concat([
-    Buffer.from([0, 1, 2, 10]),
-    Buffer.from('\x0b\x0cgarbage\r\n\r\n', 'latin1'),
-  ]);
+  const bytes = Buffer.concat([Buffer.from([0, 1, 2, 10]), Buffer.from('\x0b\x0cgarbage\r\n\r\n', 'latin1')]);
   const msgs = parseAll(bytes);
   assert.equal(msgs.length, 2);
   assert.equal(msgs[0].lines.length, 0);
@@ -85,7 +89,10 @@ test('client mode reads the banner and decodes UTF-8 across chunk boundaries', (
   let banner = '';
   const p = new AmiParser((m) => out.push(m), { encoding: 'utf8', banner: true });
   p.onBanner = (b) => (banner = b);
-  const buf = Buffer.from('Asterisk Call Manager/9.0.0\r\nEvent: X\r\nCallerIDName: Jürgen Ñandú 😀\r\n\r\n', 'utf8');
+  const buf = Buffer.from(
+    'Asterisk Call Manager/9.0.0\r\nEvent: X\r\nCallerIDName: Jürgen Ñandú 😀\r\n\r\n',
+    'utf8',
+  );
   for (let i = 0; i < buf.length; i++) p.feed(buf.subarray(i, i + 1));
   assert.equal(banner, 'Asterisk Call Manager/9.0.0');
   assert.equal(out[0].get('CallerIDName'), 'Jürgen Ñandú 😀');
@@ -93,11 +100,14 @@ test('client mode reads the banner and decodes UTF-8 across chunk boundaries', (
 
 test('entries() keeps exact values; toObject() turns repeats into arrays', () => {
   const [m] = parseAll('Response: Follows\r\nOutput:    indented\r\nOutput: b\r\n\r\n', false);
-  assert.deepEqual([...m.entries()], [
-    ['Response', 'Follows'],
-    ['Output', '   indented'],
-    ['Output', 'b'],
-  ]);
+  assert.deepEqual(
+    [...m.entries()],
+    [
+      ['Response', 'Follows'],
+      ['Output', '   indented'],
+      ['Output', 'b'],
+    ],
+  );
   assert.deepEqual({ ...m.toObject() }, { Response: 'Follows', Output: ['   indented', 'b'] });
 });
 

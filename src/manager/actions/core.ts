@@ -88,6 +88,12 @@ async function actionWaitEvent(ctx: ActionContext): Promise<void> {
     const n = Number.parseInt(t, 10);
     if (!Number.isNaN(n)) timeout = n < -1 ? -1 : n;
   }
+  const max = ctx.session.maxWaitSec;
+  if (max !== undefined) {
+    // AMI over HTTP: answer before the session expires, and start recording events.
+    if (timeout < 0 || timeout > max) timeout = max;
+    if (ctx.session.sendEvents === 0) ctx.session.sendEvents = -1;
+  }
   const events = await ctx.session.waitForEvent(timeout);
   if (ctx.session.closed) return;
   ctx.respond('Success', 'Waiting for Event completed.');
@@ -149,7 +155,11 @@ async function actionReload(ctx: ActionContext): Promise<void> {
   else ctx.error('An unknown error occurred');
 }
 
-const BLACKLIST = [['module', 'load'], ['module', 'unload'], ['restart', 'gracefully']];
+const BLACKLIST = [
+  ['module', 'load'],
+  ['module', 'unload'],
+  ['restart', 'gracefully'],
+];
 
 function blacklisted(cmd: string): boolean {
   const words = cmd.split(' ').filter((w) => w.length > 0);
@@ -201,14 +211,21 @@ function registerCli(m: Manager): void {
   m.cli.register({
     words: ['manager', 'show', 'commands'],
     summary: 'List manager interface commands',
-    usage: 'Usage: manager show commands\n\tPrints a listing of all the available Asterisk manager interface commands.',
+    usage:
+      'Usage: manager show commands\n\tPrints a listing of all the available Asterisk manager interface commands.',
     maxArgs: 0,
     handler: () => {
       const list = m.registry.list();
       const nameLen = Math.max(1, ...list.map((d) => d.name.length));
       const space = Math.max(0, 80 - nameLen - 4);
-      const row = (a: string, b: string): string => `  ${a.padEnd(nameLen).slice(0, nameLen)}  ${b.slice(0, space)}`;
-      return ok([row('Action', 'Synopsis'), row('------', '--------'), ...list.map((d) => row(d.name, d.synopsis)), '']);
+      const row = (a: string, b: string): string =>
+        `  ${a.padEnd(nameLen).slice(0, nameLen)}  ${b.slice(0, space)}`;
+      return ok([
+        row('Action', 'Synopsis'),
+        row('------', '--------'),
+        ...list.map((d) => row(d.name, d.synopsis)),
+        '',
+      ]);
     },
   });
   m.cli.register({
@@ -238,7 +255,9 @@ function registerCli(m: Manager): void {
         section('Syntax', doc?.syntax || `Action: ${def.name}\n[ActionID:] <value>`);
         section(
           'Arguments',
-          doc && doc.arguments.length ? doc.arguments.map((a) => `${a.name}\n    ${a.text}`).join('\n') : 'Not available',
+          doc && doc.arguments.length
+            ? doc.arguments.map((a) => `${a.name}\n    ${a.text}`).join('\n')
+            : 'Not available',
         );
         section('Privilege', authorityToString(def.privilege));
         section('See Also', doc && doc.seeAlso.length ? doc.seeAlso.join(', ') : 'Not available');
@@ -251,13 +270,16 @@ function registerCli(m: Manager): void {
   m.cli.register({
     words: ['manager', 'show', 'connected'],
     summary: 'List connected manager interface users',
-    usage: 'Usage: manager show connected\n\tPrints a listing of the users that are currently connected to the\nAsterisk manager interface.',
+    usage:
+      'Usage: manager show connected\n\tPrints a listing of the users that are currently connected to the\nAsterisk manager interface.',
     maxArgs: 0,
     handler: () => {
       const now = Math.floor(Date.now() / 1000);
       const f1 = (c: string[]): string =>
         `  ${c[0].padEnd(15).slice(0, 15)}  ${c[1].padEnd(55).slice(0, 55)}  ${c[2].padEnd(10).slice(0, 10)}  ${c[3].padEnd(10).slice(0, 10)}  ${c[4].padEnd(8).slice(0, 8)}  ${c[5].padEnd(8).slice(0, 8)}  ${c[6].padEnd(10).slice(0, 10)}  ${c[7].padEnd(10).slice(0, 10)}`;
-      const lines = [f1(['Username', 'IP Address', 'Start', 'Elapsed', 'FileDes', 'HttpCnt', 'ReadPerms', 'WritePerms'])];
+      const lines = [
+        f1(['Username', 'IP Address', 'Start', 'Elapsed', 'FileDes', 'HttpCnt', 'ReadPerms', 'WritePerms']),
+      ];
       let count = 0;
       for (const s of m.sessions) {
         const start = Math.floor((s.sessionStartMs || s.connectedAt) / 1000);
@@ -282,11 +304,19 @@ function registerCli(m: Manager): void {
   m.cli.register({
     words: ['manager', 'show', 'users'],
     summary: 'List configured manager users',
-    usage: 'Usage: manager show users\n       Prints a listing of all managers that are currently configured on that\n system.',
+    usage:
+      'Usage: manager show users\n       Prints a listing of all managers that are currently configured on that\n system.',
     maxArgs: 0,
     handler: () => {
       if (m.users.size === 0) return ok(['There are no manager users.']);
-      return ok(['', 'username', '--------', ...[...m.users.values()].map((u) => u.name), '-------------------', `${m.users.size} manager users configured.`]);
+      return ok([
+        '',
+        'username',
+        '--------',
+        ...[...m.users.values()].map((u) => u.name),
+        '-------------------',
+        `${m.users.size} manager users configured.`,
+      ]);
     },
   });
   m.cli.register({
@@ -326,9 +356,12 @@ function registerCli(m: Manager): void {
   m.cli.register({
     words: ['core', 'show', 'help'],
     summary: 'Display help list, or specific help on a command',
-    usage: 'Usage: core show help [topic]\n       When called with a topic as an argument, displays usage\n       information on the given command. If called without a\n       topic, it provides a list of commands.',
+    usage:
+      'Usage: core show help [topic]\n       When called with a topic as an argument, displays usage\n       information on the given command. If called without a\n       topic, it provides a list of commands.',
     handler: (args) => {
-      const list = m.cli.list().filter((c) => args.every((a, i) => c.words[i]?.toLowerCase().startsWith(a.toLowerCase())));
+      const list = m.cli
+        .list()
+        .filter((c) => args.every((a, i) => c.words[i]?.toLowerCase().startsWith(a.toLowerCase())));
       return ok(list.map((c) => `${c.words.join(' ').padEnd(30)} -- ${c.summary}`));
     },
   });
@@ -339,7 +372,13 @@ export const managerCoreModule: AmiModule = {
   name: 'manager',
   start(m: Manager) {
     const reg = (name: string, handler: (ctx: ActionContext) => void | Promise<void>): void =>
-      m.registry.register({ name, privilege: actionPrivilege(name), synopsis: actionSynopsis(name), handler, module: 'manager' });
+      m.registry.register({
+        name,
+        privilege: actionPrivilege(name),
+        synopsis: actionSynopsis(name),
+        handler,
+        module: 'manager',
+      });
     reg('Login', actionLogin);
     reg('Logoff', actionLogoff);
     reg('Challenge', actionChallenge);

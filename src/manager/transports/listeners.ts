@@ -34,14 +34,20 @@ function listen(server: net.Server, o: ListenOptions): Promise<net.AddressInfo> 
   });
 }
 
-export async function listenTcp(manager: Manager, o: ListenOptions): Promise<{ server: net.Server; address: net.AddressInfo }> {
+export async function listenTcp(
+  manager: Manager,
+  o: ListenOptions,
+): Promise<{ server: net.Server; address: net.AddressInfo }> {
   const server = net.createServer((socket) => attachSocket(manager, socket, 'TCP'));
   server.maxConnections = 100_000;
   const address = await listen(server, o);
   return { server, address };
 }
 
-export async function listenTls(manager: Manager, o: TlsListenOptions): Promise<{ server: tls.Server; address: net.AddressInfo }> {
+export async function listenTls(
+  manager: Manager,
+  o: TlsListenOptions,
+): Promise<{ server: tls.Server; address: net.AddressInfo }> {
   const cert = readFileSync(o.certfile);
   // Asterisk reads the key from the certificate file when tlsprivatekey is empty.
   const key = readFileSync(o.privatekey || o.certfile);

@@ -85,6 +85,7 @@ export class StreamTransport implements Transport {
       `Manager session of '${s.username || this.remoteAddress}' not reading: disconnected`,
     );
     if (s) s.kicked = true;
+    s?.manager.metrics?.slowConsumer(this.kind);
     this.socket.destroy();
   }
 
