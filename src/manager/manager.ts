@@ -88,21 +88,28 @@ export class Manager {
     this.reloadables.set(name.toLowerCase().replace(/\.so$/, ''), fn);
   }
 
-  /** ast_module_reload(): one module by name, or every one. */
+  /** ast_module_reload(): one module by name, or every one; raises the Reload event as Asterisk does. */
   async reloadModule(name?: string): Promise<'ok' | 'not-found' | 'error'> {
-    const targets =
-      name === undefined
-        ? [...this.reloadables.values()]
-        : [this.reloadables.get(name.toLowerCase().replace(/\.so$/, ''))];
-    if (targets[0] === undefined) return 'not-found';
-    try {
-      for (const fn of targets) if (fn) await fn();
-    } catch (e) {
-      this.log.error(`reload failed: ${(e as Error).message}`);
-      return 'error';
+    const key = name?.toLowerCase().replace(/\.so$/, '');
+    const targets = key === undefined ? [...this.reloadables.values()] : [this.reloadables.get(key)];
+    let result: 'ok' | 'not-found' | 'error' = 'ok';
+    if (targets[0] === undefined) result = 'not-found';
+    else {
+      this.reloadTime = Date.now();
+      try {
+        for (const fn of targets) if (fn) await fn();
+      } catch (e) {
+        this.log.error(`reload failed: ${(e as Error).message}`);
+        result = 'error';
+      }
     }
-    this.reloadTime = Date.now();
-    return 'ok';
+    // enum ast_module_reload_result: 0 success, 2 not found, 3 error.
+    const status = result === 'ok' ? '0' : result === 'not-found' ? '2' : '3';
+    this.publish('Reload', EVENT_FLAG.SYSTEM, [
+      ['Module', name || 'All'],
+      ['Status', status],
+    ]);
+    return result;
   }
 
   /** Runs a CLI command line as the Command action does. */
