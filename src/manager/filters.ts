@@ -87,7 +87,7 @@ export function compileFilter(criteria: string, patternIn: string): FilterResult
       try {
         // Compiled once here, never per event. POSIX regexec without REG_NEWLINE lets '.' match a
         // line break and anchors ^/$ at the ends of the whole event text: the 's' flag, no 'm'.
-        regex = new RegExp(pattern, 's');
+        regex = new RegExp(posixClassesToJs(pattern), 's');
       } catch (e) {
         return { ok: false, error: 'compile', detail: (e as Error).message };
       }
@@ -99,6 +99,26 @@ export function compileFilter(criteria: string, patternIn: string): FilterResult
     ok: true,
     filter: { exclude, eventName, header, method, regex, text, source: `${criteria} = ${patternIn}` },
   };
+}
+
+const POSIX_CLASSES: Record<string, string> = {
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: '0-9A-Za-z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  xdigit: '0-9A-Fa-f',
+};
+
+/** POSIX bracket classes (`[[:digit:]]`), which regcomp knows and JavaScript does not. */
+export function posixClassesToJs(pattern: string): string {
+  return pattern.replace(/\[:([a-z]+):\]/g, (m, name: string) => POSIX_CLASSES[name] ?? m);
 }
 
 function isMethod(s: string): s is MatchMethod {

@@ -10,7 +10,8 @@ import { CliRegistry } from './cli.js';
 import { LocalEventBus, type EventBus } from './bus.js';
 import { buildEvent, formatEventTV, type AmiEvent, type EventHeaders } from './events.js';
 import { compileFilter, type EventFilter } from './filters.js';
-import { Session, type Transport, type TransportKind } from './session.js';
+import { Session, type Transport } from './session.js';
+import type { ManagerMetrics } from './metrics.js';
 import type { ActionContext } from './context.js';
 import { EVENT_FLAG } from './permissions.js';
 import type { AmiModule } from './module.js';
@@ -19,17 +20,6 @@ export interface ManagerUser extends ManagerUserConfig {
   aclCheck: Acl | null;
   includes: EventFilter[];
   excludes: EventFilter[];
-}
-
-/** Counters a metrics exporter plugs in (the core never imports one); every hook is cheap and optional. */
-export interface ManagerMetrics {
-  /** An action was answered; `result` is its first `Response:` value ('' when it wrote none). */
-  actionDone(action: string, result: string): void;
-  eventPublished(name: string): void;
-  /** An event a session should have had was discarded (held-event limit). */
-  eventDropped(transport: TransportKind): void;
-  /** A session was disconnected because it did not read its output in time. */
-  slowConsumer(transport: TransportKind): void;
 }
 
 export interface ManagerOptions {
@@ -186,7 +176,8 @@ export class Manager {
     headers.push(...common.filter(([n]) => !(badFormat && n === 'AccountID')));
     headers.push(...extra.filter(([n]) => n !== 'RequestParams'));
     headers.push(['SessionTV', formatEventTV(session.sessionStartMs)]);
-    if (badFormat && accountId) headers.push(['AccountID', accountId]);
+    // The account is a fixed buffer in Asterisk, so RequestBadFormat always ends with it (maybe empty).
+    if (badFormat) headers.push(['AccountID', accountId]);
     this.publish(name, EVENT_FLAG.SECURITY, headers);
   }
 
@@ -246,7 +237,7 @@ export class Manager {
     }
     const lower = action.toLowerCase();
     if (!s.authenticated && lower !== 'login' && lower !== 'logoff' && lower !== 'challenge') {
-      this.securityEvent('RequestNotAllowed', s, s.username, [['RequestType', 'Action: ' + action]]);
+      this.securityEvent('RequestNotAllowed', s, s.username, [['RequestType', requestType(action)]]);
       ctx.error('Permission denied');
       return true;
     }
@@ -255,6 +246,7 @@ export class Manager {
       if (username && this.sessionInUse(username)) {
         const user = this.findUser(username);
         if (user && !user.allowmultiplelogin) {
+          this.securityEvent('SessionLimit', s, s.username);
           await delay(1000);
           ctx.error('Login Already In Use');
           return false;
@@ -263,12 +255,12 @@ export class Manager {
     }
     const def = this.registry.find(action);
     if (!def) {
-      this.securityEvent('RequestBadFormat', s, s.username, [['RequestType', 'Action: ' + action]]);
+      this.securityEvent('RequestBadFormat', s, s.username, [['RequestType', requestType(action)]]);
       ctx.error(`Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
       return true;
     }
     if (def.privilege !== 0 && (s.writeperm & def.privilege) === 0) {
-      this.securityEvent('RequestNotAllowed', s, s.username, [['RequestType', 'Action: ' + action]]);
+      this.securityEvent('RequestNotAllowed', s, s.username, [['RequestType', requestType(action)]]);
       ctx.error('Permission denied');
       return true;
     }
@@ -325,6 +317,11 @@ export class Manager {
     for (const s of [...this.sessions]) s.close();
     for (const m of this.modules) if (m.stop) await m.stop();
   }
+}
+
+/** `Action: X` as Asterisk writes it into a 64-byte buffer. */
+function requestType(action: string): string {
+  return ('Action: ' + action).slice(0, 63);
 }
 
 export function delay(ms: number): Promise<void> {

@@ -27,6 +27,9 @@ export interface Transport {
   resume(): void;
 }
 
+/** Requests read ahead of the running one before input is paused. */
+const MAX_QUEUED_ACTIONS = 64;
+
 /** How many events may wait for a busy session before it is treated as a slow consumer. */
 const MAX_HELD_EVENTS = 100_000;
 
@@ -73,7 +76,10 @@ export class Session {
    */
   maxWaitSec?: number;
 
-  private readonly queue: Array<{ msg: AmiMessage; done: () => void }> = [];
+  private readonly queue: Array<{ msg: AmiMessage; done: () => void; chunk: number }> = [];
+  /** Read number of the input chunk being parsed, and of the message being processed. */
+  private inputChunk = 0;
+  private currentChunk = 0;
   private busy = false;
   private held: AmiEvent[] = [];
   private waiter: (() => void) | null = null;
@@ -128,17 +134,25 @@ export class Session {
       this.waiter();
     }
     return new Promise((done) => {
-      this.queue.push({ msg, done });
+      this.queue.push({ msg, done, chunk: this.inputChunk });
       if (!this.busy) void this.pump();
-      else this.transport.pause();
+      // Reading goes on while an action runs (new input must be able to end a WaitEvent), but a
+      // client that pipelines faster than its actions complete is made to wait.
+      else if (this.queue.length >= MAX_QUEUED_ACTIONS) this.transport.pause();
     });
+  }
+
+  /** The transport read another chunk of input (WaitEvent ends on input that was not yet read). */
+  inputArrived(): void {
+    this.inputChunk++;
   }
 
   private async pump(): Promise<void> {
     this.busy = true;
     try {
       while (this.queue.length > 0 && !this.closed) {
-        const item = this.queue.shift() as { msg: AmiMessage; done: () => void };
+        const item = this.queue.shift() as { msg: AmiMessage; done: () => void; chunk: number };
+        this.currentChunk = item.chunk;
         let keepOpen = true;
         try {
           keepOpen = await this.process(item.msg);
@@ -237,7 +251,8 @@ export class Session {
         this.held = [];
         resolve(held.filter((e) => this.wants(e)));
       };
-      if (this.held.length > 0) {
+      // Events already waiting, or input the client sent after this request (still unread in Asterisk).
+      if (this.held.length > 0 || (!this.holdEvents && this.queue.some((q) => q.chunk > this.currentChunk))) {
         done();
         return;
       }

@@ -64,7 +64,7 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(opts: ServeOptions & { configDir: string }): Promise<TestServer> {
-  const srv = await startAmikit({ amiPort: 0, tlsPort: 0, logger: silentLogger(), ...opts });
+  const srv = await startAmikit({ amiPort: 0, tlsPort: 0, httpPort: 0, logger: silentLogger(), ...opts });
   return {
     ...srv,
     port: srv.amiAddress?.port ?? 0,

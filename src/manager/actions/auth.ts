@@ -115,8 +115,8 @@ export function actionLogoff(ctx: ActionContext): void {
 export function actionChallenge(ctx: ActionContext): void {
   const s = ctx.session;
   if (ctx.get('AuthType').toLowerCase() === 'md5') {
-    // ast_random() gives a non-negative long; keep the same challenge for the session.
-    if (!s.challenge) s.challenge = String(randomInt(0, 2 ** 31 - 1));
+    // ast_random() printed into a 10-byte buffer: at most 9 digits. Kept for the session.
+    if (!s.challenge) s.challenge = String(randomInt(0, 2 ** 31 - 1)).slice(0, 9);
     ctx.success([['Challenge', s.challenge]]);
   } else {
     ctx.error('Must specify AuthType');

@@ -22,6 +22,8 @@ export class StreamTransport implements Transport {
   private corked = false;
   private stallTimer: NodeJS.Timeout | null = null;
   private lastPending = 0;
+  /** Bytes handed to the socket since the last progress check. */
+  private queuedSince = 0;
   private ended = false;
 
   constructor(socket: Socket, kind: TransportKind) {
@@ -40,6 +42,7 @@ export class StreamTransport implements Transport {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
+    this.queuedSince += data.length;
     if (typeof data === 'string') this.socket.write(data, 'latin1');
     else this.socket.write(data);
   }
@@ -59,21 +62,30 @@ export class StreamTransport implements Transport {
     }
     if (this.stallTimer === null) {
       this.lastPending = pending;
+      this.queuedSince = 0;
       this.armStallTimer();
     }
   }
 
+  /**
+   * Judges the peer once per writetimeout: dropped when nothing at all drained in that time, as a
+   * write blocked for writetimeout in Asterisk. A window in which our own event loop was too busy to
+   * write (the timer fired late) proves nothing about the peer and is not judged.
+   */
   private armStallTimer(): void {
     const ms = this.session?.writetimeout ?? 100;
+    const armedAt = Date.now();
     this.stallTimer = setTimeout(() => {
       this.stallTimer = null;
       const pending = this.socket.writableLength;
       if (pending === 0 || this.socket.destroyed) return;
-      if (pending >= this.lastPending) {
+      const drained = this.lastPending + this.queuedSince - pending;
+      if (drained <= 0 && Date.now() - armedAt <= ms * 1.5) {
         this.dropSlow('write timeout');
         return;
       }
       this.lastPending = pending;
+      this.queuedSince = 0;
       this.armStallTimer();
     }, ms);
   }
@@ -135,6 +147,7 @@ export function attachSocket(manager: Manager, socket: Socket, kind: TransportKi
   transport.session = session;
   const parser = AmiParser.forServer((msg) => void session.receive(msg));
   socket.on('data', (chunk: Buffer) => {
+    session.inputArrived();
     try {
       parser.feed(chunk);
     } catch (e) {
