@@ -10,6 +10,8 @@ import type { ManagerConfig } from './config/types.js';
 import { Manager } from './manager/manager.js';
 import { managerCoreModule } from './manager/actions/core.js';
 import { listenTcp, listenTls } from './manager/transports/listeners.js';
+import { startHttp, type HttpHandle } from './manager/transports/http/index.js';
+import { loadHttpConf } from './config/http-conf.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
 
@@ -73,6 +75,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   };
   let amiAddress: RunningServer['amiAddress'] = null;
   let tlsAddress: RunningServer['tlsAddress'] = null;
+  let http: HttpHandle | null = null;
   const g = config.general;
   try {
     if (g.enabled) {
@@ -99,6 +102,12 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       track(server);
       tlsAddress = pick(address);
     }
+    // HTTP side (AJAM, /ws, /metrics): src/manager/transports/http.
+    http = await startHttp(manager, loadHttpConf(configDir), {
+      port: opts.httpPort,
+      bind: opts.bind,
+      configDir,
+    });
   } catch (e) {
     for (const s of servers) s.close();
     throw e;
@@ -110,12 +119,13 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     manager,
     amiAddress,
     tlsAddress,
-    httpAddress: null,
+    httpAddress: http.address,
     demoCredentials: demo ? DEMO_CREDENTIALS : undefined,
     configDir,
     reload: () => manager.reload(),
     close: async () => {
       await manager.shutdown();
+      await http?.close();
       const closing = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       // Give ended sessions a moment to flush, then drop peers that do not close their side.
       await new Promise((r) => setTimeout(r, 20));

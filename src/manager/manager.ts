@@ -209,7 +209,7 @@ export class Manager {
             `Manager '${s.username}' ${s.kicked ? 'kicked' : 'logged off'} from ${transport.remoteAddress}`,
           );
         }
-      } else if (this.config.general.displayconnects) {
+      } else if (this.config.general.displayconnects && transport.kind !== 'HTTP') {
         this.log.info(
           { remote: transport.remoteAddress },
           `Connect attempt from '${transport.remoteAddress}' unable to authenticate`,

@@ -100,7 +100,8 @@ export class Session {
   /** Starts the unauthenticated phase: banner and authtimeout (Asterisk counts whole seconds). */
   start(banner = true): void {
     if (banner) this.write('Asterisk Call Manager/' + this.manager.amiVersion + '\r\n');
-    this.armAuthTimeout();
+    // authtimeout belongs to stream sessions (session_do); HTTP sessions expire by httptimeout.
+    if (this.transport.kind !== 'HTTP') this.armAuthTimeout();
   }
 
   private armAuthTimeout(): void {

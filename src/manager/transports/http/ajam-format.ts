@@ -93,9 +93,10 @@ export function xmlTranslate(input: string, params: readonly Param[], format: 'h
   let pos: number | null = 0;
   while (pos !== null && pos < n) {
     // strsep(&in, "\r\n"), then one LF after the separator is skipped.
-    let end = pos;
+    const start: number = pos;
+    let end = start;
     while (end < n && input.charCodeAt(end) !== 13 && input.charCodeAt(end) !== 10) end++;
-    let val = input.slice(pos, end);
+    let val = input.slice(start, end);
     if (end >= n) pos = null;
     else {
       pos = end + 1;

@@ -1,0 +1,260 @@
+/**
+ * AMI over WebSocket (`/ws`), one manager session per socket, two subprotocols:
+ *
+ * - `ami`: AMI text. The server sends the banner (`Asterisk Call Manager/9.0.0\r\n`) as the first
+ *   message, then one WebSocket message per AMI message (response, list item or event, each ending
+ *   with its blank line). The client sends AMI text framed as on TCP; a WebSocket message that does
+ *   not end with a blank line is ended by one, so each message may be one bare action.
+ * - `ami-json`: one JSON object per message both ways. Headers keep their order; a repeated header
+ *   becomes an array of its values in order. The first message is `{"Banner": "Asterisk Call
+ *   Manager/9.0.0"}`. The client sends objects such as `{"Action": "Ping", "ActionID": "1"}`; an
+ *   array value is a repeated header (`"Variable": ["a=1", "b=2"]`).
+ *
+ * Login, permissions, filters and limits are the TCP ones (same Session). A client that does not
+ * read: once `bufferedAmount` has stayed above the limit for the user's writetimeout, the socket is
+ * closed with 1008 and dropped; the others never wait for it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { Manager } from '../../manager.js';
+import type { Session, Transport } from '../../session.js';
+import { AmiParser } from '../../../protocol/parser.js';
+import { normalizeAddress } from '../stream.js';
+import { messageFromParams, type Param } from './params.js';
+
+export const WS_SUBPROTOCOLS = ['ami', 'ami-json'] as const;
+export type WsSubprotocol = (typeof WS_SUBPROTOCOLS)[number];
+
+/** Picks the subprotocol: ami-json or ami when offered (client order), ami when none is offered. */
+export function chooseSubprotocol(offered: Set<string>): WsSubprotocol | false {
+  if (offered.size === 0) return 'ami';
+  for (const p of offered) if ((WS_SUBPROTOCOLS as readonly string[]).includes(p)) return p as WsSubprotocol;
+  return false;
+}
+
+export interface WsOptions {
+  /** bufferedAmount above which the write timeout starts counting. */
+  maxBufferedBytes: number;
+}
+
+const latin1ToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
+const utf8ToLatin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+/** One AMI message (wire text, latin1) as the JSON object of the ami-json subprotocol. */
+export function amiToJson(text: string): Record<string, string | string[]> {
+  const o = Object.create(null) as Record<string, string | string[]>;
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') continue;
+    const c = line.indexOf(':');
+    if (c < 0) continue;
+    const name = latin1ToUtf8(line.slice(0, c));
+    const value = latin1ToUtf8(line.charCodeAt(c + 1) === 32 ? line.slice(c + 2) : line.slice(c + 1));
+    const cur = o[name];
+    if (cur === undefined) o[name] = value;
+    else if (Array.isArray(cur)) cur.push(value);
+    else o[name] = [cur, value];
+  }
+  return o;
+}
+
+/** A client JSON object as header pairs (byte strings), or an error text. */
+export function jsonToParams(data: string): Param[] | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return 'Failed to parse message: invalid JSON';
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return 'Failed to parse message: not a JSON object';
+  const out: Param[] = [];
+  const scalar = (x: unknown): string | undefined =>
+    typeof x === 'string'
+      ? x
+      : typeof x === 'number' || typeof x === 'boolean'
+        ? String(x)
+        : x === null
+          ? ''
+          : undefined;
+  for (const [name, val] of Object.entries(v as Record<string, unknown>)) {
+    const vals = Array.isArray(val) ? val : [val];
+    for (const x of vals) {
+      const s = scalar(x);
+      if (s === undefined) return `Failed to parse message: header '${name}' is not a string`;
+      out.push([utf8ToLatin1(name), utf8ToLatin1(s)]);
+    }
+  }
+  return out;
+}
+
+export class WsTransport implements Transport {
+  readonly kind = 'WS' as const;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  session: Session | null = null;
+  private pending = '';
+  private stallTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** The TCP socket under the WebSocket: corked for a tick so a burst of frames leaves in one write. */
+  private readonly socket: Socket;
+  private corked = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    req: IncomingMessage,
+    readonly protocol: WsSubprotocol,
+    private readonly opts: WsOptions,
+  ) {
+    const sock = req.socket;
+    this.socket = sock;
+    this.remoteAddress = normalizeAddress(sock.remoteAddress ?? '');
+    this.remotePort = sock.remotePort ?? 0;
+    this.localAddress = normalizeAddress(sock.localAddress ?? '');
+    this.localPort = sock.localPort ?? 0;
+  }
+
+  /** Sends the banner in this subprotocol's form. */
+  banner(text: string): void {
+    if (this.protocol === 'ami') this.sendText(text + '\r\n');
+    else this.ws.send(JSON.stringify({ Banner: text }));
+  }
+
+  write(data: string | Buffer): void {
+    if (this.closed) return;
+    if (!this.corked && !this.socket.destroyed) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    if (
+      this.protocol === 'ami' &&
+      this.pending === '' &&
+      typeof data !== 'string' &&
+      endsWithBlankLine(data)
+    ) {
+      // An event's shared bytes: one complete message, sent as they are.
+      this.ws.send(data, { binary: false });
+    } else {
+      this.pending += typeof data === 'string' ? data : data.toString('latin1');
+      let i: number;
+      while ((i = this.pending.indexOf('\r\n\r\n')) >= 0) {
+        const msg = this.pending.slice(0, i + 4);
+        this.pending = this.pending.slice(i + 4);
+        if (this.protocol === 'ami') this.sendText(msg);
+        else this.ws.send(JSON.stringify(amiToJson(msg)));
+      }
+    }
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+    this.checkBackpressure();
+  };
+
+  private sendText(text: string): void {
+    this.ws.send(Buffer.from(text, 'latin1'), { binary: false });
+  }
+
+  private checkBackpressure(): void {
+    if (this.stallTimer !== null || this.ws.bufferedAmount <= this.opts.maxBufferedBytes) return;
+    const ms = this.session?.writetimeout ?? 100;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (this.closed) return;
+      if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) this.dropSlow();
+    }, ms);
+    this.stallTimer.unref();
+  }
+
+  private dropSlow(): void {
+    const s = this.session;
+    s?.manager.log.warn(
+      { user: s.username, remote: this.remoteAddress, buffered: this.ws.bufferedAmount },
+      `Manager WebSocket session of '${s.username || this.remoteAddress}' not reading: disconnected`,
+    );
+    s?.manager.metrics?.slowConsumer('WS');
+    if (s) s.kicked = true;
+    this.closed = true;
+    s?.gone();
+    this.ws.close(1008, 'slow consumer');
+    // The close frame waits behind what the peer does not read: do not wait for its answer.
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  /** The session ended (Logoff, failed Login, shutdown): close once the output is out. */
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close(1000, 'Goodbye');
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.ws.resume();
+  }
+
+  clearTimers(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+  }
+}
+
+function endsWithBlankLine(b: Buffer): boolean {
+  const n = b.length;
+  return n >= 4 && b[n - 1] === 10 && b[n - 2] === 13 && b[n - 3] === 10 && b[n - 4] === 13;
+}
+
+/** Binds an accepted WebSocket to a new manager session. */
+export function attachWebSocket(
+  manager: Manager,
+  ws: WebSocket,
+  req: IncomingMessage,
+  opts: WsOptions,
+): void {
+  const protocol = (ws.protocol || 'ami') as WsSubprotocol;
+  const transport = new WsTransport(ws, req, protocol, opts);
+  ws.on('error', () => {
+    /* reported by 'close' */
+  });
+  const session = manager.openSession(transport, { banner: false });
+  if (!session) {
+    // authlimit: Asterisk closes such a TCP connection before the banner.
+    ws.close(1013, 'too many unauthenticated sessions');
+    return;
+  }
+  transport.session = session;
+  transport.banner('Asterisk Call Manager/' + manager.amiVersion);
+  const parser = AmiParser.forServer((msg) => void session.receive(msg));
+  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    // New input ends a WaitEvent, as on TCP.
+    session.inputArrived();
+    if (protocol === 'ami') {
+      if (buf.length === 0) return;
+      parser.feed(buf);
+      if (!isBinary && !/\n\r?\n$/.test(buf.subarray(Math.max(0, buf.length - 4)).toString('latin1'))) {
+        // One WebSocket message is one (or more) whole AMI messages: end the last one.
+        parser.feed(Buffer.from(buf.length && buf[buf.length - 1] === 10 ? '\r\n' : '\r\n\r\n'));
+      }
+      return;
+    }
+    const params = jsonToParams(buf.toString('utf8'));
+    if (typeof params === 'string') {
+      ws.send(JSON.stringify({ Response: 'Error', Message: params }));
+      return;
+    }
+    void session.receive(messageFromParams(params));
+  });
+  ws.on('close', () => {
+    transport.clearTimers();
+    session.gone();
+  });
+}
