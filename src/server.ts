@@ -14,6 +14,7 @@ import { startHttp, type HttpHandle } from './manager/transports/http/index.js';
 import { loadHttpConf } from './config/http-conf.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
+import { createSipModule, type SipModule } from './modules/sip/index.js';
 
 export interface ServeOptions {
   /** An Asterisk configuration directory (manager.conf, ...). */
@@ -29,6 +30,8 @@ export interface ServeOptions {
   logLevel?: string;
   /** A logger to use instead of creating one (tests pass a silent one). */
   logger?: Logger;
+  /** Load chan_sip (default true; SIP tests add their own instance). */
+  sip?: boolean;
 }
 
 export interface RunningServer {
@@ -38,6 +41,7 @@ export interface RunningServer {
   httpAddress: { address: string; port: number } | null;
   demoCredentials?: { username: string; secret: string };
   configDir: string;
+  sip: SipModule | null;
   close(): Promise<void>;
   reload(): Promise<void>;
 }
@@ -64,6 +68,21 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   const config = load();
   const manager = new Manager({ config, loadConfig: load, log });
   await manager.addModule(managerCoreModule);
+
+  let sip: SipModule | null = null;
+  if (opts.sip !== false) {
+    sip = createSipModule({
+      configDir,
+      bindOverride:
+        opts.sipPort !== undefined || opts.bind !== undefined
+          ? { host: opts.bind, port: opts.sipPort }
+          : undefined,
+      log: log.child({ module: 'chan_sip' }),
+    });
+    await manager.addModule(sip);
+    // The demo's phones are dynamic peers: register them as simulated phones so they are reachable.
+    if (demo) for (const p of sip.peerNames()) sip.sim.register(p.name, {});
+  }
 
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
@@ -122,6 +141,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     httpAddress: http.address,
     demoCredentials: demo ? DEMO_CREDENTIALS : undefined,
     configDir,
+    sip,
     reload: () => manager.reload(),
     close: async () => {
       await manager.shutdown();

@@ -64,7 +64,14 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(opts: ServeOptions & { configDir: string }): Promise<TestServer> {
-  const srv = await startAmikit({ amiPort: 0, tlsPort: 0, httpPort: 0, logger: silentLogger(), ...opts });
+  const srv = await startAmikit({
+    amiPort: 0,
+    tlsPort: 0,
+    httpPort: 0,
+    sipPort: 0,
+    logger: silentLogger(),
+    ...opts,
+  });
   return {
     ...srv,
     port: srv.amiAddress?.port ?? 0,
