@@ -81,8 +81,20 @@ export class AmiParser {
   feed(chunk: Buffer): void {
     let buf = chunk;
     if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
+      // Finish the unfinished line with the head of this chunk only; copying the whole chunk onto
+      // the pending bytes would cost a full memcpy per read whenever a line straddles two reads.
+      const firstLf = chunk.indexOf(10);
+      if (firstLf < 0) {
+        const joined = Buffer.concat([this.pending, chunk]);
+        this.pending = null;
+        this.keepPartial(joined, 0);
+        return;
+      }
+      const head = Buffer.concat([this.pending, chunk.subarray(0, firstLf + 1)]);
       this.pending = null;
+      this.scan(head.toString(this.encoding));
+      buf = chunk.subarray(firstLf + 1);
+      if (buf.length === 0) return;
     }
     const lastLf = buf.lastIndexOf(10);
     if (lastLf < 0) {
