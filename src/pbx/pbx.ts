@@ -1,0 +1,877 @@
+/**
+ * The PBX facade: owns channels, bridges, dialplan, endpoints, astdb and CDRs, and raises the
+ * domain events. Every state change goes through a method here so that events come out
+ * synchronously and in Asterisk's order. Device states and CDRs are published a moment later
+ * (a zero-delay clock timer), as Asterisk's devstate and CDR threads do.
+ */
+import { join } from 'node:path';
+import type { ConfDocument } from '../config/types.js';
+import { AstDb } from './astdb.js';
+import { Bridge, type BridgeSnapshot } from './bridge.js';
+import { Cause, SoftHangup, causeText } from './causes.js';
+import type { CdrCsvOptions } from './cdr.js';
+import { CdrEngine } from './cdr-engine.js';
+import { Channel, ChannelState, type ChannelSnapshot, type Control } from './channel.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { DeviceStateNum } from './devicestate.js';
+import { DeviceTracker } from './devices.js';
+import { Dialplan, loadDialplan } from './dialplan.js';
+import { EndpointRegistry } from './endpoints.js';
+import {
+  PbxEmitter,
+  type AnyListener,
+  type PbxEventName,
+  type PbxEvents,
+  type PbxListener,
+} from './events.js';
+import { FunctionRegistry, type FuncEnv } from './functions.js';
+import { IdAllocator } from './ids.js';
+import { Prng } from './prng.js';
+import { substitute, type SubstScope } from './substitute.js';
+import { AppRegistry } from './apps/registry.js';
+import { registerBuiltinApps } from './apps/builtin.js';
+import { runPbx } from './runner.js';
+import { callChannel, requestChannel, type RequestOptions, type RequestResult } from './techs.js';
+import { originate, type OriginateOptions, type OriginateOutcome } from './originate.js';
+import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.js';
+
+export interface PbxOptions {
+  clock: Clock;
+  seed?: number;
+  /** Directory for astdb.sqlite3 and cdr-csv/; undefined = in-memory astdb, no CSV. */
+  dataDir?: string;
+  /** Parsed extensions.conf, or a ready Dialplan. */
+  dialplan?: ConfDocument | Dialplan;
+  /** Parsed simulation.conf. */
+  simulation?: ConfDocument;
+  /** SIP peers known to the PBX (names from sip.conf) with their context. */
+  sipPeers?: Array<{ name: string; context?: string }>;
+  /** cdr.conf [csv] options; CSV written only when dataDir is set. */
+  cdrCsv?: Partial<Omit<CdrCsvOptions, 'dir'>> & { enabled?: boolean };
+  /** cdr.conf `unanswered`: log CDRs of unanswered single-channel calls (default no, as Asterisk). */
+  cdrUnanswered?: boolean;
+  /** manager.conf `channelvars`: variables (or functions) every channel snapshot carries. */
+  channelVars?: string[];
+  /** Delay of the Answer() media wait on Local channels (Asterisk waits 500 ms for media). */
+  answerMediaWaitMs?: number;
+}
+
+export interface PbxStats {
+  activeChannels: number;
+  /** Channels running dialplan (pbx.c countcalls). */
+  activeCalls: number;
+  /** Dialplan runs started since boot (pbx.c totalcalls). */
+  callsProcessed: number;
+}
+
+export class Pbx implements FuncEnvFactory {
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly ids: IdAllocator;
+  readonly events = new PbxEmitter();
+  readonly dialplan: Dialplan;
+  readonly endpoints: EndpointRegistry;
+  readonly astdb: AstDb;
+  readonly functions = new FunctionRegistry();
+  readonly apps = new AppRegistry();
+  readonly globals: Map<string, string>;
+  readonly sipPeers = new Map<string, { name: string; context: string }>();
+  readonly answerMediaWaitMs: number;
+  readonly startTime: number;
+  /** Channels by name in creation order. */
+  private readonly chans = new Map<string, Channel>();
+  private readonly bridgesById = new Map<string, Bridge>();
+  private callsProcessed = 0;
+  private readonly absTimers = new Map<Channel, TimerHandle>();
+  private channelVarNames: string[] = [];
+  private readonly snapshotVars = (ch: Channel): Array<[string, string]> =>
+    this.channelVarNames.map((n) => [n, this.getVar(ch, n) ?? '']);
+  private readonly devices: DeviceTracker;
+  private readonly cdrs: CdrEngine;
+
+  constructor(opts: PbxOptions) {
+    this.clock = opts.clock;
+    this.startTime = opts.clock.now();
+    this.prng = new Prng(opts.seed ?? 1);
+    this.ids = new IdAllocator(() => this.clock.now());
+    this.dialplan =
+      opts.dialplan instanceof Dialplan
+        ? opts.dialplan
+        : opts.dialplan
+          ? loadDialplan(opts.dialplan)
+          : new Dialplan();
+    this.globals = new Map(this.dialplan.globals);
+    this.endpoints = EndpointRegistry.fromConf(opts.simulation);
+    this.astdb = new AstDb(opts.dataDir ? join(opts.dataDir, 'astdb.sqlite3') : ':memory:');
+    for (const p of opts.sipPeers ?? [])
+      this.sipPeers.set(p.name.toLowerCase(), { name: p.name, context: p.context ?? 'default' });
+    this.answerMediaWaitMs = opts.answerMediaWaitMs ?? 500;
+    this.channelVarNames = [...(opts.channelVars ?? [])];
+    const csv = opts.cdrCsv ?? {};
+    this.cdrs = new CdrEngine({
+      clock: this.clock,
+      unanswered: opts.cdrUnanswered ?? false,
+      emit: (cdr) => this.emit('Cdr', { cdr }),
+      csv:
+        opts.dataDir && csv.enabled !== false
+          ? {
+              dir: join(opts.dataDir, 'cdr-csv'),
+              usegmtime: csv.usegmtime ?? true,
+              loguniqueid: csv.loguniqueid ?? true,
+              loguserfield: csv.loguserfield ?? true,
+              accountlogs: csv.accountlogs ?? true,
+            }
+          : undefined,
+    });
+    this.devices = new DeviceTracker({
+      clock: this.clock,
+      dialplan: this.dialplan,
+      endpoints: this.endpoints,
+      sipPeers: this.sipPeers,
+      emitDevice: (e) => this.emit('DeviceStateChange', e),
+      emitExtension: (e) => this.emit('ExtensionStatus', e),
+    });
+    registerBuiltinApps(this.apps);
+    this.endpoints.onChange((device) => {
+      if (device === '*') for (const p of this.sipPeers.values()) this.deviceChanged(`SIP/${p.name}`);
+      else this.deviceChanged(device.includes('/') ? device : `SIP/${device}`);
+    });
+  }
+
+  close(): void {
+    this.astdb.close();
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  on<K extends PbxEventName>(name: K, fn: PbxListener<K>): () => void {
+    return this.events.on(name, fn);
+  }
+
+  onAny(fn: AnyListener): () => void {
+    return this.events.onAny(fn);
+  }
+
+  emit<K extends PbxEventName>(name: K, payload: PbxEvents[K]): void {
+    this.events.emit(name, payload);
+  }
+
+  log(level: PbxEvents['Log']['level'], message: string): void {
+    this.emit('Log', { level, message });
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** Live channels in creation order. */
+  channels(): Channel[] {
+    return [...this.chans.values()];
+  }
+
+  channelSnapshots(): ChannelSnapshot[] {
+    return this.channels().map((c) => c.snapshot());
+  }
+
+  /** Exact name (case-insensitive as ast_channel_get_by_name) or uniqueid. */
+  findChannel(nameOrId: string): Channel | undefined {
+    const exact = this.chans.get(nameOrId);
+    if (exact) return exact;
+    const l = nameOrId.toLowerCase();
+    for (const c of this.chans.values()) if (c.name.toLowerCase() === l || c.uniqueid === nameOrId) return c;
+    return undefined;
+  }
+
+  /** Channels whose name matches a regular expression (AMI Hangup `/regex/`). */
+  findChannels(re: RegExp): Channel[] {
+    return this.channels().filter((c) => re.test(c.name));
+  }
+
+  bridges(): Bridge[] {
+    return [...this.bridgesById.values()];
+  }
+
+  findBridge(id: string): Bridge | undefined {
+    return this.bridgesById.get(id);
+  }
+
+  /** `core show channels` totals: active calls and calls processed count dialplan runs, as pbx.c does. */
+  stats(): PbxStats {
+    const inPbx = this.channels().filter((c) => c.inPbx).length;
+    return { activeChannels: this.chans.size, activeCalls: inPbx, callsProcessed: this.callsProcessed };
+  }
+
+  /**
+   * `dialplan reload`: replaces the contexts; [globals] are re-applied, and globals set at run time
+   * are dropped only when extensions.conf says `clearglobalvars = yes`, as pbx_config does.
+   */
+  reloadDialplan(doc: ConfDocument | Dialplan): void {
+    const next = doc instanceof Dialplan ? doc : loadDialplan(doc);
+    this.dialplan.replaceWith(next);
+    if (/^(yes|true|1|on)$/i.test(this.dialplan.general.get('clearglobalvars') ?? '')) this.globals.clear();
+    for (const [k, v] of this.dialplan.globals) this.globals.set(k, v);
+    for (const h of this.dialplan.hints())
+      for (const d of h.hint.split(',')[0].split('&')) this.deviceChanged(d.trim());
+  }
+
+  /** Sets manager.conf `channelvars` (applies to channels created from now on and to live ones). */
+  setChannelVars(names: string[]): void {
+    this.channelVarNames = [...names];
+    for (const ch of this.chans.values()) ch.snapshotVars = names.length ? this.snapshotVars : undefined;
+  }
+
+  // ---- channel life cycle -------------------------------------------------------------------
+
+  /** Creates a channel and raises Newchannel. */
+  newChannel(init: {
+    tech: string;
+    name: string;
+    state: number;
+    context: string;
+    exten: string;
+    device: string;
+    uniqueid?: string;
+    linkedid?: string;
+    callerIdNum?: string;
+    callerIdName?: string;
+    connectedLineNum?: string;
+    connectedLineName?: string;
+    accountCode?: string;
+    language?: string;
+    resource?: string;
+  }): Channel {
+    const uniqueid = init.uniqueid || this.ids.uniqueid();
+    const ch = new Channel(init.name, init.tech, uniqueid, init.linkedid || uniqueid, this.clock.now(), init);
+    ch.callerIdNum = init.callerIdNum ?? '';
+    ch.callerIdName = init.callerIdName ?? '';
+    ch.connectedLineNum = init.connectedLineNum ?? '';
+    ch.connectedLineName = init.connectedLineName ?? '';
+    ch.accountCode = init.accountCode ?? '';
+    ch.language = init.language ?? 'en';
+    ch.resource = init.resource ?? '';
+    if (this.channelVarNames.length) ch.snapshotVars = this.snapshotVars;
+    this.chans.set(ch.name, ch);
+    ch.published = ch.publishedFields();
+    this.devices.recount(ch);
+    this.emit('Newchannel', { channel: ch.snapshot() });
+    // chan_sip reports its peer's device state as soon as a dialog exists; core_local does not.
+    if (ch.tech !== 'Local') this.deviceChanged(ch.device);
+    return ch;
+  }
+
+  setState(ch: Channel, state: number): void {
+    if (ch.state === state || ch.dead) return;
+    ch.state = state;
+    this.devices.recount(ch);
+    const firstAnswer = state === ChannelState.Up && !ch.answeredTime;
+    if (firstAnswer) ch.answeredTime = this.clock.now();
+    this.publish(ch);
+    if (firstAnswer) for (const hook of ch.onAnswer.splice(0)) hook();
+    this.deviceChanged(ch.device);
+  }
+
+  /**
+   * Applies several changes as one snapshot (ast_channel_stage_snapshot): the events of what
+   * changed come out together afterwards, in manager_channels.c's monitor order.
+   */
+  stage(ch: Channel, fn: () => void): void {
+    ch.stageDepth++;
+    try {
+      fn();
+    } finally {
+      ch.stageDepth--;
+    }
+    this.publish(ch);
+  }
+
+  /**
+   * Publishes a channel snapshot: compares with the previous one and raises Newstate, Newexten,
+   * NewCallerid, NewAccountCode, NewConnectedLine for what changed. Newexten needs an application
+   * and either no application before or a new context/exten/priority.
+   */
+  publish(ch: Channel): void {
+    if (ch.stageDepth > 0 || ch.dead) return;
+    const prev = ch.published ?? ch.publishedFields();
+    const cur = ch.publishedFields();
+    ch.published = cur;
+    const cep = prev.context !== cur.context || prev.exten !== cur.exten || prev.priority !== cur.priority;
+    const state = prev.state !== cur.state;
+    const exten = cur.app !== '' && (prev.app === '' || cep);
+    const cid = prev.callerIdNum !== cur.callerIdNum || prev.callerIdName !== cur.callerIdName;
+    const acct = prev.accountCode !== cur.accountCode;
+    const conn =
+      prev.connectedLineNum !== cur.connectedLineNum || prev.connectedLineName !== cur.connectedLineName;
+    if (!state && !exten && !cid && !acct && !conn) return;
+    const snap = ch.snapshot();
+    if (state) this.emit('Newstate', { channel: snap });
+    if (exten)
+      this.emit('Newexten', {
+        channel: snap,
+        extension: ch.exten,
+        application: ch.application,
+        appData: ch.applicationData,
+      });
+    if (cid)
+      this.emit('NewCallerid', { channel: snap, cidCallingPres: '0 (Presentation Allowed, Not Screened)' });
+    if (acct) this.emit('NewAccountCode', { channel: snap, oldAccountCode: prev.accountCode });
+    if (conn) this.emit('NewConnectedLine', { channel: snap });
+  }
+
+  /** Moves the dialplan location without running anything (Newexten comes with the next app). */
+  setLocation(ch: Channel, context: string, exten: string, priority: number): void {
+    ch.context = context;
+    ch.exten = exten;
+    ch.priority = priority;
+  }
+
+  /**
+   * Sets the running application and raises Newexten when Asterisk would: the application is
+   * set and either none was set before or context/exten/priority changed.
+   */
+  setApplication(ch: Channel, app: string, data: string): void {
+    ch.application = app;
+    ch.applicationData = data;
+    if (!app.toLowerCase().startsWith('appdial')) {
+      ch.lastApp = app;
+      ch.lastData = data;
+    }
+    this.publish(ch);
+  }
+
+  /** Sets a channel variable (or global when `ch` is undefined), raising VarSet. `NAME(args)` writes a function. */
+  setVar(ch: Channel | undefined, name: string, value: string): void {
+    const paren = name.indexOf('(');
+    if (paren > 0 && name.endsWith(')')) {
+      this.functions.write(this.funcEnv(ch), name.slice(0, paren), name.slice(paren + 1, -1), value);
+      return;
+    }
+    if (!ch) {
+      this.globals.set(name, value);
+      this.emit('GlobalVarSet', { variable: name, value });
+      return;
+    }
+    ch.vars.set(name, value);
+    this.emit('VarSet', { channel: ch.snapshot(), variable: name, value });
+  }
+
+  /** Reads a variable or `FUNC(args)` (channel scope when given, else globals). */
+  getVar(ch: Channel | undefined, name: string): string | undefined {
+    const paren = name.indexOf('(');
+    if (paren > 0 && name.endsWith(')'))
+      return this.functions.read(this.funcEnv(ch), name.slice(0, paren), name.slice(paren + 1, -1));
+    if (!ch) return this.globals.get(name);
+    return this.lookupVar(ch, name);
+  }
+
+  /** Builtin variables first (EXTEN, CHANNEL...), then channel variables, then globals. */
+  private lookupVar(ch: Channel, name: string): string | undefined {
+    switch (name) {
+      case 'EXTEN':
+        return ch.exten;
+      case 'CONTEXT':
+        return ch.context;
+      case 'PRIORITY':
+        return String(ch.priority);
+      case 'CHANNEL':
+        return ch.name;
+      case 'UNIQUEID':
+        return ch.uniqueid;
+      case 'HANGUPCAUSE':
+        return String(ch.hangupCause);
+      case 'EPOCH':
+        return String(Math.floor(this.clock.now() / 1000));
+      case 'CALLERID(num)':
+      case 'CALLERIDNUM':
+        return ch.callerIdNum;
+      case 'CALLERIDNAME':
+        return ch.callerIdName;
+      case 'LANGUAGE':
+        return ch.language;
+      case 'ACCOUNTCODE':
+        return ch.accountCode;
+      case 'SYSTEMNAME':
+        return '';
+      case 'ASTETCDIR':
+        return '/etc/asterisk';
+    }
+    const v = ch.vars.get(name) ?? ch.vars.get(`_${name}`) ?? ch.vars.get(`__${name}`);
+    return v ?? this.globals.get(name);
+  }
+
+  /** Expands `${...}` and `$[...]` in the scope of a channel (or globals only). */
+  substitute(ch: Channel | undefined, text: string): string {
+    const scope: SubstScope = {
+      getVar: (n) => (ch ? this.lookupVar(ch, n) : this.globals.get(n)),
+      callFunction: (n, a) => this.functions.read(this.funcEnv(ch), n, a),
+    };
+    return substitute(text, scope);
+  }
+
+  funcEnv(ch: Channel | undefined): FuncEnv {
+    return {
+      channel: ch,
+      now: () => this.clock.now(),
+      random: () => this.prng.next(),
+      getGlobal: (n) => this.globals.get(n),
+      setGlobal: (n, v) => this.setVar(undefined, n, v),
+      getVar: (n) => (ch ? this.lookupVar(ch, n) : this.globals.get(n)),
+      setVar: (n, v) => this.setVar(ch, n, v),
+      setCallerId: (part, v) => ch && this.setCallerIdPart(ch, part, v),
+      setConnectedLine: (part, v) => ch && this.setConnectedLinePart(ch, part, v),
+      setAccountCode: (v) => ch && this.setAccountCode(ch, v),
+      setLanguage: (v) => {
+        if (ch) ch.language = v;
+      },
+      dbGet: (f, k) => this.astdb.get(f, k),
+      dbPut: (f, k, v) => this.astdb.put(f, k, v),
+      dbDel: (f, k) => this.astdb.del(f, k),
+      warn: (m) => this.log('WARNING', m),
+      substitute: (t) => this.substitute(ch, t),
+    };
+  }
+
+  private setCallerIdPart(ch: Channel, part: 'num' | 'name' | 'all', v: string): void {
+    if (part === 'all') {
+      const m = /^\s*(?:"([^"]*)"|([^<]*?))\s*<([^>]*)>\s*$/.exec(v);
+      this.setCallerId(ch, m ? (m[1] ?? m[2] ?? '').trim() : '', m ? m[3] : v);
+    } else if (part === 'name') this.setCallerId(ch, v, ch.callerIdNum);
+    else this.setCallerId(ch, ch.callerIdName, v);
+  }
+
+  private setConnectedLinePart(ch: Channel, part: 'num' | 'name' | 'all', v: string): void {
+    if (part === 'name') this.setConnectedLine(ch, v, ch.connectedLineNum);
+    else this.setConnectedLine(ch, ch.connectedLineName, v);
+  }
+
+  setCallerId(ch: Channel, name: string, num: string): void {
+    ch.callerIdName = name;
+    ch.callerIdNum = num;
+    this.publish(ch);
+  }
+
+  setConnectedLine(ch: Channel, name: string, num: string): void {
+    ch.connectedLineName = name;
+    ch.connectedLineNum = num;
+    this.publish(ch);
+  }
+
+  setAccountCode(ch: Channel, code: string): void {
+    ch.accountCode = code;
+    this.publish(ch);
+  }
+
+  /** Answers a channel not yet up (a Local ;2 answer also answers its ;1, as core_unreal does). */
+  answer(ch: Channel): void {
+    if (ch.dead || ch.state === ChannelState.Up) return;
+    this.setState(ch, ChannelState.Up);
+    const peer = ch.localHalf === 2 ? ch.localPeer : undefined;
+    if (peer && !peer.dead) this.deliverControl(peer, { type: 'answer' });
+  }
+
+  /** Delivers a far-end control frame to a channel (ringing, answer...), updating its state. */
+  deliverControl(ch: Channel, c: Control): void {
+    if (ch.dead) return;
+    if (c.type === 'answer') this.setState(ch, ChannelState.Up);
+    else if (c.type === 'ringing' && ch.state !== ChannelState.Up) this.setState(ch, ChannelState.Ringing);
+    else if (c.type === 'busy') ch.hangupCause = Cause.USER_BUSY;
+    else if (c.type === 'congestion') ch.hangupCause = Cause.CONGESTION;
+    if (ch.controlHandler) ch.controlHandler(c);
+    else if (c.type === 'hangup') this.queueHangup(ch, c.cause);
+    ch.wake('signal');
+  }
+
+  /** Indicates ringing/progress towards the caller side (Ringing(), Progress(), Dial 'r'). */
+  indicate(ch: Channel, what: 'ringing' | 'progress' | 'busy' | 'congestion'): void {
+    const peer = ch.localHalf === 2 ? ch.localPeer : undefined;
+    if (peer && !peer.dead) this.deliverControl(peer, { type: what });
+  }
+
+  /**
+   * ast_queue_hangup_with_cause: the far end hung up. Raises HangupRequest and makes whoever
+   * drives the channel leave what it is doing.
+   */
+  queueHangup(ch: Channel, cause: number): void {
+    if (ch.dead) return;
+    this.emit('HangupRequest', { channel: ch.snapshot(), cause });
+    ch.softHangupFlags |= SoftHangup.DEV;
+    if (cause > 0) ch.hangupCause = cause;
+    this.afterHangupRequest(ch);
+  }
+
+  /** ast_softhangup with an event (SoftHangupRequest `Cause` is the flag). */
+  softHangup(ch: Channel, flag: number): void {
+    if (ch.dead) return;
+    ch.softHangupFlags |= flag;
+    this.emit('SoftHangupRequest', { channel: ch.snapshot(), cause: flag });
+    if (flag !== SoftHangup.APPUNLOAD) this.afterHangupRequest(ch);
+  }
+
+  /**
+   * Hangs a channel up on request (AMI Hangup, `channel request hangup`): sets the cause and a
+   * silent explicit soft hangup, as ast_channel_softhangup_withcause_locked does.
+   */
+  hangup(ch: Channel, cause: number = Cause.NORMAL_CLEARING): void {
+    if (ch.dead) return;
+    if (cause > 0) ch.hangupCause = cause;
+    ch.softHangupFlags |= SoftHangup.EXPLICIT;
+    this.afterHangupRequest(ch);
+  }
+
+  private afterHangupRequest(ch: Channel): void {
+    if (ch.bridgeId) this.bridgeMemberGone(ch);
+    ch.wake('hangup');
+    if (ch.controlHandler) ch.controlHandler({ type: 'hangup', cause: ch.hangupCause });
+    else if (!ch.inPbx && !ch.inApp && ch.owners === 0) this.hangupNow(ch);
+  }
+
+  /**
+   * ast_hangup: the channel is destroyed. A Local half first queues the hangup on its other half
+   * (HangupRequest there comes before this Hangup), then Hangup is raised, the device state and
+   * CDR follow asynchronously.
+   */
+  hangupNow(ch: Channel): void {
+    if (ch.dead) return;
+    for (const t of ch.driverTimers) this.clock.clearTimer(t);
+    const abs = this.absTimers.get(ch);
+    if (abs) this.clock.clearTimer(abs);
+    this.absTimers.delete(ch);
+    if (ch.bridgeId) this.bridgeMemberGone(ch);
+    const peer = ch.localPeer;
+    if (peer && !peer.dead) {
+      if (peer.localHalf === 1 && !ch.answeredTime && peer.controlHandler)
+        this.deliverControl(peer, { type: 'hangup', cause: ch.hangupCause });
+      else this.queueHangup(peer, ch.hangupCause);
+    }
+    ch.dead = true;
+    ch.endTime = this.clock.now();
+    ch.controlHandler = undefined;
+    this.emit('Hangup', {
+      channel: ch.snapshot(),
+      cause: ch.hangupCause,
+      causeText: causeText(ch.hangupCause),
+    });
+    this.chans.delete(ch.name);
+    this.devices.recount(ch, true);
+    ch.wake('hangup');
+    this.deviceChanged(ch.device);
+    this.cdrs.channelGone(ch);
+  }
+
+  /** Ends the channel's dialplan on its next step and hangs it up (used for AbsoluteTimeout). */
+  absoluteTimeout(ch: Channel, seconds: number): void {
+    const old = this.absTimers.get(ch);
+    if (old) this.clock.clearTimer(old);
+    this.absTimers.delete(ch);
+    if (seconds <= 0) {
+      ch.hangupTime = 0;
+      return;
+    }
+    ch.hangupTime = this.clock.now() + seconds * 1000;
+    this.absTimers.set(
+      ch,
+      this.clock.setTimer(seconds * 1000, () => {
+        this.absTimers.delete(ch);
+        // ast_check_hangup sets the TIMEOUT flag silently; the PBX loop may go to the `T` extension.
+        if (ch.dead) return;
+        ch.softHangupFlags |= SoftHangup.TIMEOUT;
+        this.afterHangupRequest(ch);
+      }),
+    );
+  }
+
+  // ---- dialplan execution -------------------------------------------------------------------
+
+  /** Starts the dialplan on a channel (ast_pbx_start): runs in its own "thread" (a new clock turn). */
+  startPbx(ch: Channel, at?: { context: string; exten: string; priority: number }): void {
+    if (at) this.setLocation(ch, at.context, at.exten, at.priority);
+    ch.inPbx = true;
+    this.callsProcessed++;
+    this.clock.setTimer(0, () => void runPbx(this, ch));
+  }
+
+  /** Redirect (async goto): moves a channel to a new dialplan location (call twice for ExtraChannel). */
+  redirect(ch: Channel, context: string, exten: string, priority: number): boolean {
+    if (ch.dead) return false;
+    if (ch.bridgeId) this.bridgeMemberGone(ch);
+    if (ch.inPbx) {
+      ch.pendingGoto = { context, exten, priority };
+      ch.softHangupFlags |= SoftHangup.ASYNCGOTO;
+      ch.wake('goto');
+    } else {
+      ch.pendingGoto = { context, exten, priority };
+      if (ch.owners === 0 && !ch.inApp) {
+        ch.pendingGoto = undefined;
+        this.startPbx(ch, { context, exten, priority });
+      } else ch.wake('goto');
+    }
+    return true;
+  }
+
+  // ---- outgoing calls -----------------------------------------------------------------------
+
+  /** ast_request: creates the outgoing channel for `Tech/resource` (no call placed yet). */
+  request(tech: string, resource: string, opts: RequestOptions = {}): RequestResult {
+    return requestChannel(this, tech, resource, opts);
+  }
+
+  /** ast_call: places the call; false when it fails at once (e.g. Local to a missing extension). */
+  call(ch: Channel): boolean {
+    return callChannel(this, ch);
+  }
+
+  /** Originate (AMI Originate, sync or async): resolves with Asterisk's OriginateResponse reason. */
+  originate(opts: OriginateOptions): Promise<OriginateOutcome> {
+    return originate(this, opts);
+  }
+
+  /**
+   * A simulated phone calls the PBX: a SIP channel in state Ring runs the dialplan at the peer's
+   * context. The phone hangs up after `hangupAfterMs` (patience, from creation) or, once
+   * answered, after `talkTimeMs`.
+   */
+  incomingCall(o: {
+    from: string;
+    exten: string;
+    context?: string;
+    callerIdNum?: string;
+    callerIdName?: string;
+    hangupAfterMs?: number;
+    talkTimeMs?: number;
+  }): Channel {
+    const peer = this.sipPeers.get(o.from.toLowerCase());
+    const name = peer?.name ?? o.from;
+    const ch = this.newChannel({
+      tech: 'SIP',
+      name: `SIP/${name}-${this.ids.channelSuffix('SIP')}`,
+      state: ChannelState.Ring,
+      context: o.context ?? peer?.context ?? 'default',
+      exten: o.exten,
+      device: `SIP/${name}`,
+      callerIdNum: o.callerIdNum ?? name,
+      callerIdName: o.callerIdName ?? '',
+      resource: name,
+    });
+    ch.dnid = o.exten;
+    if (o.hangupAfterMs !== undefined)
+      ch.driverTimers.push(
+        this.clock.setTimer(o.hangupAfterMs, () => this.queueHangup(ch, Cause.NORMAL_CLEARING)),
+      );
+    if (o.talkTimeMs !== undefined) {
+      const talk = o.talkTimeMs;
+      ch.onAnswer.push(() =>
+        ch.driverTimers.push(this.clock.setTimer(talk, () => this.queueHangup(ch, Cause.NORMAL_CLEARING))),
+      );
+    }
+    this.startPbx(ch);
+    return ch;
+  }
+
+  // ---- bridges ------------------------------------------------------------------------------
+
+  createBridge(type = 'basic', creator = '', name = ''): Bridge {
+    const b = new Bridge(this.prng.uuid(), type, creator, name, this.clock.now());
+    this.bridgesById.set(b.uniqueid, b);
+    this.emit('BridgeCreate', { bridge: b.snapshot() });
+    return b;
+  }
+
+  /** Puts a channel into a bridge (leaving any other first). */
+  joinBridge(b: Bridge, ch: Channel, swapUniqueid = ''): void {
+    if (ch.dead || b.dissolved) return;
+    if (ch.bridgeId && ch.bridgeId !== b.uniqueid) this.leaveBridge(ch);
+    if (ch.bridgeId === b.uniqueid) return;
+    b.members.push(ch);
+    ch.bridgeId = b.uniqueid;
+    this.emit('BridgeEnter', { bridge: b.snapshot(), channel: ch.snapshot(), swapUniqueid });
+    if (b.members.some((m) => m.localHalf !== 0)) this.clock.setTimer(0, () => this.tryLocalOptimization(b));
+  }
+
+  /**
+   * core_unreal optimises a Local pair away once each half sits in a two-party bridge and the
+   * pair was not created with `/n`: the outer channel of ;2's bridge is swapped into ;1's bridge.
+   */
+  private tryLocalOptimization(b: Bridge): void {
+    if (b.dissolved) return;
+    for (const m of b.members) {
+      const one = m.localHalf === 1 ? m : m.localHalf === 2 ? m.localPeer : undefined;
+      const two = one?.localPeer;
+      if (!one || !two || one.dead || two.dead || one.resource.split('/')[1]?.includes('n')) continue;
+      const b1 = this.bridgesById.get(one.bridgeId);
+      const b2 = this.bridgesById.get(two.bridgeId);
+      if (!b1 || !b2 || b1 === b2 || b1.members.length !== 2 || b2.members.length !== 2) continue;
+      if (one.state !== ChannelState.Up || two.state !== ChannelState.Up) continue;
+      this.localOptimizeAway(one);
+      return;
+    }
+  }
+
+  leaveBridge(ch: Channel): void {
+    const b = this.bridgesById.get(ch.bridgeId);
+    ch.bridgeId = '';
+    if (!b) return;
+    const i = b.members.indexOf(ch);
+    if (i >= 0) b.members.splice(i, 1);
+    this.emit('BridgeLeave', { bridge: b.snapshot(), channel: ch.snapshot() });
+    ch.wake('signal');
+    if (b.members.length === 0) this.destroyBridge(b);
+  }
+
+  destroyBridge(b: Bridge): void {
+    if (b.dissolved) return;
+    const kicked = [...b.members];
+    for (const m of kicked) this.leaveBridge(m);
+    if (!b.dissolved) {
+      b.dissolved = true;
+      this.bridgesById.delete(b.uniqueid);
+      this.emit('BridgeDestroy', { bridge: b.snapshot() });
+    }
+    // A channel kicked out with nothing to return to (no dialplan, no Dial/originate owning it,
+    // e.g. after a Local optimisation moved it) is hung up, as a bridge with no after-bridge
+    // callback does.
+    for (const m of kicked) {
+      if (m.dead || m.inPbx || m.inApp || m.owners > 0 || m.pendingGoto) continue;
+      if (!m.hangupCause) m.hangupCause = Cause.NORMAL_CLEARING;
+      this.hangupNow(m);
+    }
+  }
+
+  /**
+   * A member hung up or was redirected: it leaves, and a basic bridge left with one party
+   * dissolves (the other is kicked out), as the basic bridge's hangup behaviour does.
+   */
+  private bridgeMemberGone(ch: Channel): void {
+    const b = this.bridgesById.get(ch.bridgeId);
+    this.leaveBridge(ch);
+    if (!b || b.dissolved) return;
+    // A basic bridge dissolves when fewer than two parties are left; a multi-party one goes on.
+    if (b.type === 'basic' && b.members.length <= 1) this.destroyBridge(b);
+  }
+
+  /**
+   * Bridges two channels (AMI Bridge, Dial): both leave their current bridges and enter a new
+   * basic bridge (`b` enters first, as app_dial imparts the callee before the caller joins).
+   */
+  bridgeChannels(a: Channel, b: Channel): Bridge {
+    const br = this.createBridge('basic');
+    this.joinBridge(br, b);
+    this.joinBridge(br, a);
+    return br;
+  }
+
+  /** Waits until `ch` is no longer in bridge `b` (hangup, redirect, dissolve). */
+  async waitBridgeEnd(ch: Channel, b: Bridge): Promise<void> {
+    while (!ch.dead && ch.bridgeId === b.uniqueid && !b.dissolved) await ch.wait(this.clock, -1);
+  }
+
+  // ---- transfers, DTMF, text, hold ----------------------------------------------------------
+
+  /** BlindTransfer: the transferer's bridge peers go to exten@context; the transferer hangs up. */
+  blindTransfer(ch: Channel, context: string, exten: string): boolean {
+    return blindTransfer(this, ch, context, exten);
+  }
+
+  /** Atxfer: see transfers.ts; resolves true once the target has replaced the transferer. */
+  attendedTransfer(ch: Channel, context: string, exten: string): Promise<boolean> {
+    return attendedTransfer(this, ch, context, exten);
+  }
+
+  /** Sends DTMF digits (PlayDTMF): DTMFBegin/DTMFEnd per digit, `durationMs` each. */
+  async playDtmf(
+    ch: Channel,
+    digits: string,
+    durationMs = 250,
+    direction: 'Received' | 'Sent' = 'Received',
+  ): Promise<void> {
+    for (const digit of digits) {
+      if (ch.dead) return;
+      this.emit('DTMFBegin', { channel: ch.snapshot(), digit, direction });
+      await new Promise<void>((r) => this.clock.setTimer(durationMs, r));
+      if (ch.dead) return;
+      this.emit('DTMFEnd', { channel: ch.snapshot(), digit, durationMs, direction });
+      ch.vars.set('__LASTDTMF', digit);
+      ch.wake('signal');
+    }
+  }
+
+  sendText(ch: Channel, text: string): boolean {
+    if (ch.dead) return false;
+    this.emit('TextMessage', { channel: ch.snapshot(), text });
+    return true;
+  }
+
+  hold(ch: Channel, musicClass = ''): void {
+    ch.onHold = true;
+    this.devices.recount(ch);
+    this.emit('Hold', { channel: ch.snapshot(), musicClass });
+    this.deviceChanged(ch.device);
+  }
+
+  unhold(ch: Channel): void {
+    ch.onHold = false;
+    this.devices.recount(ch);
+    this.emit('Unhold', { channel: ch.snapshot() });
+    this.deviceChanged(ch.device);
+  }
+
+  /** UserEvent(name,key: value,...) from dialplan or elsewhere. */
+  userEvent(ch: Channel, name: string, headers: Array<[string, string]>): void {
+    this.emit('UserEvent', { channel: ch.snapshot(), userEvent: name, headers });
+  }
+
+  /** LocalOptimizeAway: bridges the two outer channels of a Local pair directly; false if not possible. */
+  localOptimizeAway(ch: Channel): boolean {
+    return localOptimizeAway(this, ch);
+  }
+
+  /**
+   * Bridge swap: `incoming` takes `outgoing`'s place in `b` (BridgeEnter with SwapUniqueid,
+   * then BridgeLeave of the replaced channel), without the bridge dissolving in between.
+   */
+  swapIntoBridge(b: Bridge, incoming: Channel, outgoing: Channel): void {
+    if (incoming.bridgeId) this.leaveBridge(incoming);
+    const i = b.members.indexOf(outgoing);
+    if (i >= 0) b.members.splice(i, 1);
+    outgoing.bridgeId = '';
+    b.members.push(incoming);
+    incoming.bridgeId = b.uniqueid;
+    this.emit('BridgeEnter', {
+      bridge: b.snapshot(),
+      channel: incoming.snapshot(),
+      swapUniqueid: outgoing.uniqueid,
+    });
+    this.emit('BridgeLeave', { bridge: b.snapshot(), channel: outgoing.snapshot() });
+    outgoing.wake('signal');
+  }
+
+  // ---- device and extension state -----------------------------------------------------------
+
+  /** Asks for a device state recomputation; published with the next batch. */
+  deviceChanged(device: string): void {
+    this.devices.changed(device);
+  }
+
+  /** Sets a provider device state (Custom:..., Queue:..._avail) and publishes it. */
+  setDeviceState(device: string, state: DeviceStateNum): void {
+    this.devices.setCustom(device, state);
+  }
+
+  /** Current state of a device (`SIP/test-201`, `Local/200@agents`, `Queue:Camp200_avail`). */
+  deviceState(device: string): DeviceStateNum {
+    return this.devices.state(device);
+  }
+
+  /** Known devices with their states (DeviceStateList). */
+  deviceStates(): Array<{ device: string; state: string }> {
+    return this.devices.list();
+  }
+
+  /** Extension state of a hinted extension: status -1 when there is no hint. */
+  extensionState(context: string, exten: string): { status: number; statusText: string; hint: string } {
+    return this.devices.extensionState(context, exten);
+  }
+}
+
+/** Lets apps build function environments without importing the class. */
+export interface FuncEnvFactory {
+  funcEnv(ch: Channel | undefined): FuncEnv;
+}
+
+export type { BridgeSnapshot, ChannelSnapshot };
