@@ -38,6 +38,8 @@ export class DeviceTracker {
   private readonly cache = new Map<string, { device: string; state: DeviceStateNum }>();
   private readonly extCache = new Map<string, number>();
   private readonly custom = new Map<string, { device: string; state: DeviceStateNum }>();
+  /** SIP peers (lower-cased names) the SIP layer reports unregistered or unreachable. */
+  private readonly sipUnavailable = new Set<string>();
   private pending: string[] = [];
   private timer: TimerHandle | undefined;
 
@@ -73,6 +75,15 @@ export class DeviceTracker {
     this.changed(device);
   }
 
+  /** The SIP layer's view of a peer: registered/reachable or not (chan_sip's device state). */
+  setSipAvailable(peer: string, available: boolean): void {
+    const key = peer.toLowerCase();
+    if (available === !this.sipUnavailable.has(key)) return;
+    if (available) this.sipUnavailable.delete(key);
+    else this.sipUnavailable.add(key);
+    this.changed(`SIP/${peer}`);
+  }
+
   state(device: string): DeviceStateNum {
     const key = device.toLowerCase();
     const custom = this.custom.get(key);
@@ -92,6 +103,7 @@ export class DeviceTracker {
       if (!this.deps.sipPeers.has(res.toLowerCase()) && this.deps.sipPeers.size > 0)
         return DeviceState.INVALID;
       if (this.deps.endpoints.get(res).mode === 'unreachable') return DeviceState.UNAVAILABLE;
+      if (this.sipUnavailable.has(res.toLowerCase()) && present.length === 0) return DeviceState.UNAVAILABLE;
     }
     return present.length ? aggregateDeviceStates(present) : DeviceState.NOT_INUSE;
   }

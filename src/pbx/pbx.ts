@@ -853,6 +853,15 @@ export class Pbx implements FuncEnvFactory {
     this.devices.setCustom(device, state);
   }
 
+  /**
+   * chan_sip's reachability of a peer (`SIP/name` or `name`): UNAVAILABLE while unregistered or
+   * unreachable; otherwise the state follows the peer's channels (in use, ringing, ...).
+   */
+  setSipReachability(device: string, state: string): void {
+    const peer = device.replace(/^SIP\//i, '');
+    this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID');
+  }
+
   /** Current state of a device (`SIP/test-201`, `Local/200@agents`, `Queue:Camp200_avail`). */
   deviceState(device: string): DeviceStateNum {
     return this.devices.state(device);
