@@ -15,6 +15,7 @@ import { loadHttpConf } from './config/http-conf.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
+import { startPbxForConfig, type RunningPbx } from './modules/core/index.js';
 
 export interface ServeOptions {
   /** An Asterisk configuration directory (manager.conf, ...). */
@@ -32,6 +33,21 @@ export interface ServeOptions {
   logger?: Logger;
   /** Load chan_sip (default true; SIP tests add their own instance). */
   sip?: boolean;
+  /** Where astdb (SQLite) and cdr-csv/Master.csv live; undefined: astdb in memory, no CSV. */
+  dataDir?: string;
+  /** Run the telephony core on a virtual clock, driven by the SimClock action. */
+  virtualClock?: boolean;
+  /** Follow real time at N x speed (with a virtual clock). */
+  speed?: number;
+  /** Seed of the telephony core's PRNG (same seed, same run). */
+  seed?: number;
+  /** Build the telephony core and its AMI module (default true; core tests build their own). */
+  core?: boolean;
+  /**
+   * The web console's directory, served at `/` of the HTTP listener while manager.conf has webenabled
+   * (default: dist/console when `npm run build` has made it; false: none).
+   */
+  staticRoot?: string | false;
 }
 
 export interface RunningServer {
@@ -42,12 +58,16 @@ export interface RunningServer {
   demoCredentials?: { username: string; secret: string };
   configDir: string;
   sip: SipModule | null;
+  /** The telephony core and its AMI module (null when `core: false`). */
+  core: RunningPbx | null;
   close(): Promise<void>;
   reload(): Promise<void>;
 }
 
 export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
 export const DEMO_CREDENTIALS = { username: 'demo', secret: 'demo' };
+/** Where `vite build console` writes the web console. */
+export const CONSOLE_DIR = join(PACKAGE_ROOT, 'dist', 'console');
 
 /** Resolves a file named in a config (certificates) against the config directory. */
 export function resolveConfigPath(configDir: string, p: string): string {
@@ -69,16 +89,32 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   const manager = new Manager({ config, loadConfig: load, log });
   await manager.addModule(managerCoreModule);
 
-  let sip: SipModule | null = null;
-  if (opts.sip !== false) {
-    sip = createSipModule({
-      configDir,
-      bindOverride:
-        opts.sipPort !== undefined || opts.bind !== undefined
-          ? { host: opts.bind, port: opts.sipPort }
-          : undefined,
-      log: log.child({ module: 'chan_sip' }),
+  // chan_sip reports reachability to the telephony core, which owns device state; the core is built
+  // second (its SimPeer action drives chan_sip), so the sink looks it up when called.
+  let core: RunningPbx | null = null;
+  const sip: SipModule | null =
+    opts.sip === false
+      ? null
+      : createSipModule({
+          configDir,
+          bindOverride:
+            opts.sipPort !== undefined || opts.bind !== undefined
+              ? { host: opts.bind, port: opts.sipPort }
+              : undefined,
+          deviceState: { setDeviceState: (device, state) => core?.pbx.setSipReachability(device, state) },
+          log: log.child({ module: 'chan_sip' }),
+        });
+  if (opts.core !== false) {
+    core = await startPbxForConfig(configDir, manager, {
+      dataDir: opts.dataDir,
+      virtual: opts.virtualClock,
+      speed: opts.speed,
+      seed: opts.seed,
+      sipSim: sip?.sim,
     });
+    for (const w of core.warnings) log.warn(w);
+  }
+  if (sip) {
     await manager.addModule(sip);
     // The demo's phones are dynamic peers: register them as simulated phones so they are reachable.
     if (demo) for (const p of sip.peerNames()) sip.sim.register(p.name, {});
@@ -126,6 +162,10 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       port: opts.httpPort,
       bind: opts.bind,
       configDir,
+      staticRoot:
+        opts.staticRoot === false
+          ? undefined
+          : (opts.staticRoot ?? (existsSync(join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined)),
     });
   } catch (e) {
     for (const s of servers) s.close();
@@ -142,9 +182,11 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     demoCredentials: demo ? DEMO_CREDENTIALS : undefined,
     configDir,
     sip,
+    core,
     reload: () => manager.reload(),
     close: async () => {
       await manager.shutdown();
+      await core?.stop();
       await http?.close();
       const closing = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       // Give ended sessions a moment to flush, then drop peers that do not close their side.

@@ -177,6 +177,9 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
     .option('--http-port <n>', 'HTTP manager port')
     .option('--sip-port <n>', 'SIP port of the simulated phones')
     .option('--bind <addr>', 'address every listener binds to')
+    .option('--data-dir <dir>', 'where astdb and cdr-csv live (default: .amikit-data; "none": in memory)')
+    .option('--virtual-clock', 'run the telephony core on a virtual clock (driven by SimClock)')
+    .option('--seed <n>', 'seed of the telephony core (same seed, same run)')
     .addOption(
       new Option('--log-level <level>', 'log level').choices([
         'trace',

@@ -11,6 +11,9 @@ export interface ServeFlags {
   sipPort?: string;
   bind?: string;
   logLevel?: string;
+  dataDir?: string;
+  virtualClock?: boolean;
+  seed?: string;
 }
 
 export interface CliIO {
@@ -23,6 +26,12 @@ function portOpt(v: string | undefined, flag: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new CliError(`${flag}: invalid port ${JSON.stringify(v)}`, EXIT.usage);
+  return n;
+}
+
+function seedOpt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new CliError(`--seed: invalid number ${JSON.stringify(v)}`, EXIT.usage);
   return n;
 }
 
@@ -47,6 +56,10 @@ export async function serve(
     sipPort: portOpt(flags.sipPort, '--sip-port'),
     bind: flags.bind,
     logLevel: flags.logLevel,
+    // astdb must survive a restart, so serving keeps it on disk unless told otherwise.
+    dataDir: flags.dataDir === 'none' ? undefined : (flags.dataDir ?? '.amikit-data'),
+    virtualClock: flags.virtualClock === true,
+    seed: flags.seed === undefined ? undefined : seedOpt(flags.seed),
   };
   const { startAmikit } = await import('../server.js');
   type Running = Awaited<ReturnType<typeof startAmikit>>;

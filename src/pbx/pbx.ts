@@ -87,6 +87,8 @@ export class Pbx implements FuncEnvFactory {
   private readonly snapshotVars = (ch: Channel): Array<[string, string]> =>
     this.channelVarNames.map((n) => [n, this.getVar(ch, n) ?? '']);
   private readonly devices: DeviceTracker;
+  /** Channels inside hangupNow (see there). */
+  private readonly hangingUp = new WeakSet<Channel>();
   private readonly cdrs: CdrEngine;
 
   constructor(opts: PbxOptions) {
@@ -528,14 +530,17 @@ export class Pbx implements FuncEnvFactory {
    * CDR follow asynchronously.
    */
   hangupNow(ch: Channel): void {
-    if (ch.dead) return;
+    // Hanging up one half of a Local pair hangs up the other, which comes back here for the first:
+    // a channel already on its way out is left alone, or the two would recurse without end.
+    if (ch.dead || this.hangingUp.has(ch)) return;
+    this.hangingUp.add(ch);
     for (const t of ch.driverTimers) this.clock.clearTimer(t);
     const abs = this.absTimers.get(ch);
     if (abs) this.clock.clearTimer(abs);
     this.absTimers.delete(ch);
     if (ch.bridgeId) this.bridgeMemberGone(ch);
     const peer = ch.localPeer;
-    if (peer && !peer.dead) {
+    if (peer && !peer.dead && !this.hangingUp.has(peer)) {
       if (peer.localHalf === 1 && !ch.answeredTime && peer.controlHandler)
         this.deliverControl(peer, { type: 'hangup', cause: ch.hangupCause });
       else this.queueHangup(peer, ch.hangupCause);

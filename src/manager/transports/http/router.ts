@@ -160,6 +160,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     }
     if (
       deps.staticRoot &&
+      webEnabled(deps.manager) &&
       (req.method === 'GET' || req.method === 'HEAD') &&
       serveStatic(deps.staticRoot, rest, req, res, cfg)
     )

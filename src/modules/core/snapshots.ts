@@ -1,0 +1,61 @@
+/**
+ * Channel and bridge snapshots in AMI form (ast_manager_build_channel_state_string_prefix and
+ * ast_manager_build_bridge_state_string_prefix): the header groups every channel and bridge event
+ * carries, with an optional prefix (`Dest`, `LocalOne`, ...) and the manager.conf channelvars.
+ */
+import type { ChannelSnapshot } from '../../pbx/channel.js';
+import type { BridgeSnapshot } from '../../pbx/bridge.js';
+
+export type Header = readonly [string, string];
+
+/** Empty caller id parts print as `<unknown>` (S_OR in Asterisk). */
+function orUnknown(v: string): string {
+  return v.length > 0 ? v : '<unknown>';
+}
+
+/** Reads a channel variable for channelvars; returns undefined when unset. */
+export type VarLookup = (channel: string, name: string) => string | undefined;
+
+export function channelHeaders(
+  s: ChannelSnapshot,
+  prefix = '',
+  channelvars: readonly string[] = [],
+  lookup?: VarLookup,
+): Header[] {
+  const h: Header[] = [
+    [prefix + 'Channel', s.name],
+    [prefix + 'ChannelState', String(s.state)],
+    [prefix + 'ChannelStateDesc', s.stateDesc],
+    [prefix + 'CallerIDNum', orUnknown(s.callerIdNum)],
+    [prefix + 'CallerIDName', orUnknown(s.callerIdName)],
+    [prefix + 'ConnectedLineNum', orUnknown(s.connectedLineNum)],
+    [prefix + 'ConnectedLineName', orUnknown(s.connectedLineName)],
+    [prefix + 'Language', s.language],
+    [prefix + 'AccountCode', s.accountCode],
+    [prefix + 'Context', s.context],
+    [prefix + 'Exten', s.exten],
+    [prefix + 'Priority', String(s.priority)],
+    [prefix + 'Uniqueid', s.uniqueid],
+    [prefix + 'Linkedid', s.linkedid],
+  ];
+  if (lookup) {
+    for (const name of channelvars) {
+      const v = lookup(s.name, name);
+      if (v !== undefined) h.push([prefix + 'ChanVariable', `${name}=${v}`]);
+    }
+  }
+  return h;
+}
+
+export function bridgeHeaders(b: BridgeSnapshot, prefix = ''): Header[] {
+  const h: Header[] = [
+    [prefix + 'BridgeUniqueid', b.uniqueid],
+    [prefix + 'BridgeType', b.type],
+    [prefix + 'BridgeTechnology', b.technology],
+    [prefix + 'BridgeCreator', orUnknown(b.creator)],
+    [prefix + 'BridgeName', orUnknown(b.name)],
+    [prefix + 'BridgeNumChannels', String(b.numChannels)],
+    [prefix + 'BridgeVideoSourceMode', b.videoSourceMode],
+  ];
+  return h;
+}
