@@ -2,7 +2,7 @@
  * Assembly: load an Asterisk configuration directory (or the embedded demo), build the manager and
  * its modules, open the listeners. This is what `amikit serve` runs and what tests start.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, isAbsolute } from 'node:path';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { loadManagerConf } from './config/manager-conf.js';
@@ -86,6 +86,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     return applyOverrides(cfg, opts);
   };
   const config = load();
+  warnUnknownFiles(configDir, log);
   const manager = new Manager({ config, loadConfig: load, log });
   await manager.addModule(managerCoreModule);
 
@@ -142,20 +143,29 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       log.warn('AMI is disabled (manager.conf [general] enabled = no)');
     }
     if (g.enabled && g.tls.enabled) {
-      const { server, address } = await listenTls(manager, {
-        host: g.tls.bindaddr,
-        port: g.tls.port,
-        certfile: resolveConfigPath(configDir, g.tls.certfile),
-        privatekey: g.tls.privatekey ? resolveConfigPath(configDir, g.tls.privatekey) : '',
-        cipher: g.tls.cipher,
-        servercipherorder: g.tls.servercipherorder,
-        disablev1: g.tls.disablev1,
-        disablev11: g.tls.disablev11,
-        disablev12: g.tls.disablev12,
-      });
-      servers.push(server);
-      track(server);
-      tlsAddress = pick(address);
+      const certfile = resolveConfigPath(configDir, g.tls.certfile);
+      const privatekey = g.tls.privatekey ? resolveConfigPath(configDir, g.tls.privatekey) : '';
+      if (!existsSync(certfile) || (privatekey && !existsSync(privatekey))) {
+        // As Asterisk: a TLS listener without its certificate is not started; plain AMI goes on.
+        log.error(
+          `AMI TLS: certificate or key not found (${certfile}${privatekey ? ', ' + privatekey : ''}); TLS disabled`,
+        );
+      } else {
+        const { server, address } = await listenTls(manager, {
+          host: g.tls.bindaddr,
+          port: g.tls.port,
+          certfile,
+          privatekey,
+          cipher: g.tls.cipher,
+          servercipherorder: g.tls.servercipherorder,
+          disablev1: g.tls.disablev1,
+          disablev11: g.tls.disablev11,
+          disablev12: g.tls.disablev12,
+        });
+        servers.push(server);
+        track(server);
+        tlsAddress = pick(address);
+      }
     }
     // HTTP side (AJAM, /ws, /metrics): src/manager/transports/http.
     http = await startHttp(manager, loadHttpConf(configDir), {
@@ -195,6 +205,27 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       await Promise.all(closing);
     },
   };
+}
+
+/** Configuration files amikit reads; others are ignored with a warning (Asterisk loads per module). */
+const KNOWN_FILES = new Set([
+  'manager.conf',
+  'http.conf',
+  'extensions.conf',
+  'sip.conf',
+  'queues.conf',
+  'queuerules.conf',
+  'cdr.conf',
+  'cdr_manager.conf',
+  'simulation.conf',
+  'users.conf',
+  'acl.conf',
+]);
+
+function warnUnknownFiles(dir: string, log: Logger): void {
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith('.conf') && !KNOWN_FILES.has(f)) log.warn(`${join(dir, f)}: not used by amikit, ignored`);
+  }
 }
 
 function pick(a: AddressInfo): { address: string; port: number } {
