@@ -227,7 +227,7 @@ export class Manager {
   }
 
   /** process_message(): routes one request; returns false when the session must end. */
-  async dispatch(ctx: ActionContext): Promise<boolean> {
+  dispatch(ctx: ActionContext): boolean | Promise<boolean> {
     const s = ctx.session;
     const action = ctx.message.get('Action', true) ?? '';
     if (action.length === 0) {
@@ -247,9 +247,10 @@ export class Manager {
         const user = this.findUser(username);
         if (user && !user.allowmultiplelogin) {
           this.securityEvent('SessionLimit', s, s.username);
-          await delay(1000);
-          ctx.error('Login Already In Use');
-          return false;
+          return delay(1000).then(() => {
+            ctx.error('Login Already In Use');
+            return false;
+          });
         }
       }
     }
@@ -264,12 +265,19 @@ export class Manager {
       ctx.error('Permission denied');
       return true;
     }
-    try {
-      await def.handler(ctx);
-    } catch (e) {
+    const failed = (e: unknown): boolean => {
       this.log.error({ err: e, action: def.name }, 'action handler failed');
       ctx.error('Internal error');
+      return !ctx.endSession;
+    };
+    let r: void | Promise<void>;
+    try {
+      r = def.handler(ctx);
+    } catch (e) {
+      return failed(e);
     }
+    // Handlers that answer at once stay synchronous: no promise per action on the hot path.
+    if (r instanceof Promise) return r.then(() => !ctx.endSession, failed);
     return !ctx.endSession;
   }
 

@@ -27,6 +27,13 @@ export interface Transport {
   resume(): void;
 }
 
+interface QueueItem {
+  msg: AmiMessage;
+  done: (() => void) | undefined;
+  /** Input chunk the message came in (see waitForEvent). */
+  chunk: number;
+}
+
 /** Requests read ahead of the running one before input is paused. */
 const MAX_QUEUED_ACTIONS = 64;
 
@@ -76,7 +83,7 @@ export class Session {
    */
   maxWaitSec?: number;
 
-  private readonly queue: Array<{ msg: AmiMessage; done: () => void; chunk: number }> = [];
+  private readonly queue: QueueItem[] = [];
   /** Read number of the input chunk being parsed, and of the message being processed. */
   private inputChunk = 0;
   private currentChunk = 0;
@@ -130,17 +137,27 @@ export class Session {
    */
   receive(msg: AmiMessage): Promise<void> {
     if (this.closed) return Promise.resolve();
+    return new Promise((done) => this.enqueue(msg, done));
+  }
+
+  /**
+   * Stream transports call this: the same as {@link receive} without a promise per message. Actions
+   * that answer synchronously (most) run at once, without a microtask hop.
+   */
+  enqueue(msg: AmiMessage, done?: () => void): void {
+    if (this.closed) {
+      done?.();
+      return;
+    }
     if (this.waiter && !this.holdEvents) {
       // Input ends a WaitEvent on a stream session (ast_wait_for_input returns).
       this.waiter();
     }
-    return new Promise((done) => {
-      this.queue.push({ msg, done, chunk: this.inputChunk });
-      if (!this.busy) void this.pump();
-      // Reading goes on while an action runs (new input must be able to end a WaitEvent), but a
-      // client that pipelines faster than its actions complete is made to wait.
-      else if (this.queue.length >= MAX_QUEUED_ACTIONS) this.transport.pause();
-    });
+    this.queue.push({ msg, done, chunk: this.inputChunk });
+    if (!this.busy) this.pump();
+    // Reading goes on while an action runs (new input must be able to end a WaitEvent), but a
+    // client that pipelines faster than its actions complete is made to wait.
+    else if (this.queue.length >= MAX_QUEUED_ACTIONS) this.transport.pause();
   }
 
   /** The transport read another chunk of input (WaitEvent ends on input that was not yet read). */
@@ -148,32 +165,49 @@ export class Session {
     this.inputChunk++;
   }
 
-  private async pump(): Promise<void> {
+  /** Runs queued actions in order; continues asynchronously only when an action does. */
+  private pump(): void {
     this.busy = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const item = this.queue.shift() as { msg: AmiMessage; done: () => void; chunk: number };
-        this.currentChunk = item.chunk;
-        let keepOpen = true;
-        try {
-          keepOpen = await this.process(item.msg);
-          this.flushHeld();
-        } finally {
-          item.done();
-        }
-        if (!keepOpen) {
-          this.close();
-          return;
-        }
+    while (this.queue.length > 0 && !this.closed) {
+      const item = this.queue.shift() as QueueItem;
+      this.currentChunk = item.chunk;
+      let result: boolean | Promise<boolean>;
+      try {
+        result = this.process(item.msg);
+      } catch (e) {
+        this.manager.log.error({ err: e }, 'action processing failed');
+        result = true;
       }
-    } finally {
-      this.busy = false;
-      if (!this.closed) this.transport.resume();
+      if (typeof result !== 'boolean') {
+        result.then(
+          (keepOpen) => this.finish(item, keepOpen) && this.pump(),
+          (e: unknown) => {
+            this.manager.log.error({ err: e }, 'action processing failed');
+            if (this.finish(item, true)) this.pump();
+          },
+        );
+        return;
+      }
+      if (!this.finish(item, result)) return;
     }
+    this.busy = false;
+    if (!this.closed) this.transport.resume();
   }
 
-  /** process_message() / do_message(): returns false when the session must end. */
-  private async process(msg: AmiMessage): Promise<boolean> {
+  /** After one action: held events out, the caller told, the session closed if asked. */
+  private finish(item: QueueItem, keepOpen: boolean): boolean {
+    this.flushHeld();
+    item.done?.();
+    if (!keepOpen) {
+      this.busy = false;
+      this.close();
+      return false;
+    }
+    return true;
+  }
+
+  /** process_message() / do_message(): false (or a promise of it) when the session must end. */
+  private process(msg: AmiMessage): boolean | Promise<boolean> {
     const ctx = new ActionContext(msg, this, this.manager);
     if (msg.tooManyLines) {
       ctx.error('Too many lines in message or allocation failure');
@@ -183,9 +217,16 @@ export class Session {
       ctx.error('Failed to parse message: line too long');
       return true;
     }
-    const keepOpen = await this.manager.dispatch(ctx);
-    this.manager.metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
-    return keepOpen;
+    const metrics = this.manager.metrics;
+    const keepOpen = this.manager.dispatch(ctx);
+    if (typeof keepOpen === 'boolean') {
+      metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
+      return keepOpen;
+    }
+    return keepOpen.then((k) => {
+      metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
+      return k;
+    });
   }
 
   /** Writes to the client (responses and event bytes share one ordered stream). */
@@ -297,7 +338,7 @@ export class Session {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.waiter) this.waiter();
-    for (const q of this.queue) q.done();
+    for (const q of this.queue) q.done?.();
     this.queue.length = 0;
     this.held = [];
     this.transport.end();
@@ -310,7 +351,7 @@ export class Session {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.waiter) this.waiter();
-    for (const q of this.queue) q.done();
+    for (const q of this.queue) q.done?.();
     this.queue.length = 0;
     this.held = [];
     for (const fn of this.onClose) fn();

@@ -145,7 +145,7 @@ export function attachSocket(manager: Manager, socket: Socket, kind: TransportKi
     return;
   }
   transport.session = session;
-  const parser = AmiParser.forServer((msg) => void session.receive(msg));
+  const parser = AmiParser.forServer((msg) => session.enqueue(msg));
   socket.on('data', (chunk: Buffer) => {
     session.inputArrived();
     try {

@@ -232,7 +232,7 @@ export function attachWebSocket(
   }
   transport.session = session;
   transport.banner('Asterisk Call Manager/' + manager.amiVersion);
-  const parser = AmiParser.forServer((msg) => void session.receive(msg));
+  const parser = AmiParser.forServer((msg) => session.enqueue(msg));
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     // New input ends a WaitEvent, as on TCP.
@@ -251,7 +251,7 @@ export function attachWebSocket(
       ws.send(JSON.stringify({ Response: 'Error', Message: params }));
       return;
     }
-    void session.receive(messageFromParams(params));
+    session.enqueue(messageFromParams(params));
   });
   ws.on('close', () => {
     transport.clearTimers();
