@@ -16,6 +16,7 @@ import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
 import { startPbxForConfig, type RunningPbx } from './modules/core/index.js';
+import { createQueueModule } from './modules/queue/index.js';
 
 export interface ServeOptions {
   /** An Asterisk configuration directory (manager.conf, ...). */
@@ -43,6 +44,8 @@ export interface ServeOptions {
   seed?: number;
   /** Build the telephony core and its AMI module (default true; core tests build their own). */
   core?: boolean;
+  /** Load app_queue on the telephony core (default true; queue tests add their own instance). */
+  queues?: boolean;
   /**
    * The web console's directory, served at `/` of the HTTP listener while manager.conf has webenabled
    * (default: dist/console when `npm run build` has made it; false: none).
@@ -114,6 +117,14 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       sipSim: sip?.sim,
     });
     for (const w of core.warnings) log.warn(w);
+    if (opts.queues !== false)
+      await manager.addModule(
+        createQueueModule(core.pbx, {
+          configDir,
+          queueLogPath: opts.dataDir ? join(opts.dataDir, 'queue_log') : undefined,
+          log: log.child({ module: 'app_queue' }),
+        }),
+      );
   }
   if (sip) {
     await manager.addModule(sip);

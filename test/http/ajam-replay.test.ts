@@ -63,7 +63,8 @@ function queueStatusStub(ctx: ActionContext): void {
 }
 
 before(async () => {
-  srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+  // The HTTP side alone: the queue module's own tests replay QueueStatus over HTTP with real queues.
+  srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, core: false });
   port = srv.httpAddress?.port ?? 0;
   if (!srv.manager.registry.find('QueueStatus')) {
     srv.manager.registry.register({
