@@ -111,7 +111,12 @@ export interface QueueServer {
 }
 
 export async function startQueueServer(opts: { queueLogPath?: string } = {}): Promise<QueueServer> {
-  const srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false, queues: false });
+  const srv = await startTestServer({
+    configDir: conformanceConfigDir(),
+    httpPort: 0,
+    sip: false,
+    queues: false,
+  });
   if (!srv.core) throw new Error('the server was started without the telephony core');
   const pbx = srv.core.pbx;
   const module = createQueueModule(pbx, {
