@@ -4,7 +4,7 @@
  *   fanout  one producer sends UserEvents (W outstanding) to S subscribers (events on): delivered events/s,
  *           per subscriber, p50/p99 delivery latency (send timestamp carried in the event), lost events
  *   memory  server RSS idle, with N logged-in sessions, after they log off
- * Measured the way ../shared/bench measured real Asterisk 20 (see docs/benchmarks.md).
+ * Measured the way the shared bench tools measured real Asterisk 20 (see docs/benchmarks.md).
  *
  *   node --import tsx bench/server.ts [--only ping,fanout,memory] [--quick] [--port P --user U --secret S]
  */

@@ -1,7 +1,7 @@
 /**
  * Replays a recorded HTTP manager transcript (28a-28d) against a server and returns, per request, the
  * recorded and the live response as normalized text, to be compared byte for byte. As
- * ../shared/conform does: cookies, digest nonces, Date, timestamps, session ids, addresses, challenges
+ * the shared conformance scorer (conform.py) does: cookies, digest nonces, Date, timestamps, session ids, addresses, challenges
  * and epochs become tokens (numbered by first appearance on each side), a cookie the recording sent is
  * replaced by the live cookie the server set in the same position, the Host header names the live
  * server, and unsolicited `Registry` events (a SIP registration of the recording machine) are dropped

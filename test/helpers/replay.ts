@@ -2,7 +2,7 @@
  * Replays a recorded Asterisk transcript (test/fixtures/conformance/*.jsonl) against a server and
  * returns both sides as normalized messages, so a test can assert that amikit said what Asterisk
  * said. Volatile values (timestamps, session ids, addresses, uptimes, challenges, Uniqueids and
- * channel counters) become tokens on both sides, as ../shared/conform does. Sends are paced by
+ * channel counters) become tokens on both sides, as the shared conformance scorer (conform.py) does. Sends are paced by
  * messages, not by the clock: before each send, every connection must have received what the
  * recording had received by then. Time only matters where the recording waited for the server.
  */
