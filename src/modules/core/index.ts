@@ -7,6 +7,7 @@
  * `startPbxForConfig` builds the PBX from an Asterisk configuration directory (extensions.conf,
  * sip.conf, simulation.conf, cdr.conf, cdr_manager.conf) and adds the module to a manager.
  */
+import { registerGauge } from '../../manager/metrics.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfFile, firstSection, entriesOf } from '../../config/index.js';
@@ -59,6 +60,11 @@ export function createCoreModule(pbx: Pbx, opts: CoreModuleOptions = {}): AmiMod
     name: 'core',
     start(manager: Manager) {
       mgr = manager;
+      registerGauge(manager, {
+        name: 'amikit_channels',
+        help: 'Active channels',
+        collect: () => pbx.stats().activeChannels,
+      });
       const lookup = (channel: string, name: string): string | undefined => {
         const c = pbx.findChannel(channel);
         // Unset channelvars are reported empty (channel_get_external_vars).

@@ -20,6 +20,8 @@ import type { Pbx } from '../../pbx/pbx.js';
 import { channelHeaders, type Header } from '../core/snapshots.js';
 import { registerQueueApps, unregisterQueueApps } from './apps.js';
 import { astFalse, astTrue, formatRule, parseQueueRules, parseQueuesConf } from './config.js';
+import { registerGauge } from '../../manager/metrics.js';
+import { deviceStateName } from '../../pbx/devicestate.js';
 import { QueueEngine, type MemberView, type Queue, type QueueEvent } from './engine.js';
 
 export { QueueEngine } from './engine.js';
@@ -253,6 +255,30 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
     name: 'app_queue',
     engine,
     start(manager: Manager) {
+      // What /metrics shows of the queues, read when scraped.
+      registerGauge(manager, {
+        name: 'amikit_queue_callers',
+        help: 'Callers waiting in each queue',
+        labelNames: ['queue'],
+        collect: () => engine.list().map((q) => ({ labels: { queue: q.name }, value: q.callers.length })),
+      });
+      registerGauge(manager, {
+        name: 'amikit_queue_members',
+        help: 'Queue members by queue and device state',
+        labelNames: ['queue', 'state'],
+        collect: () => {
+          const out: Array<{ labels: Record<string, string>; value: number }> = [];
+          for (const q of engine.list()) {
+            const byState = new Map<string, number>();
+            for (const m of q.members) {
+              const st = m.paused ? 'PAUSED' : deviceStateName(m.status);
+              byState.set(st, (byState.get(st) ?? 0) + 1);
+            }
+            for (const [state, value] of byState) out.push({ labels: { queue: q.name, state }, value });
+          }
+          return out;
+        },
+      });
       const lookup = (channel: string, name: string): string | undefined => {
         const c = pbx.findChannel(channel);
         return c ? (pbx.getVar(c, name) ?? '') : undefined;
