@@ -175,6 +175,8 @@ export class AmiClient extends EventEmitter implements StreamOwner {
   private readonly dispatcher: Dispatcher;
   private readonly streams = new Set<EventStream>();
   private readonly fullStreams = new Set<EventStream>();
+  /** The user sent Logoff through send(): the coming close ends the client. */
+  private loggingOff = false;
   /** The last EventMask set through the Events action (restored after reconnect). */
   private eventMask: string | undefined;
   /** Session filters added through the Filter action (restored after reconnect). */
@@ -390,6 +392,8 @@ export class AmiClient extends EventEmitter implements StreamOwner {
     });
     conn.socket.write(serialize(buildAction(action, id, params)));
     const a = action.toLowerCase();
+    // A Logoff sent by hand ends the client, as close() does: the server's close is not a loss.
+    if (a === 'logoff') this.loggingOff = true;
     if (a === 'events' || a === 'filter') {
       // Remember what the server accepted, to restore it after a reconnect.
       promise.then(
@@ -530,6 +534,12 @@ export class AmiClient extends EventEmitter implements StreamOwner {
         ),
     );
     this.dispatcher.resetConnection();
+    if (this.loggingOff && !this.closing) {
+      this.closing = true;
+      for (const st of [...this.streams]) st.end();
+      this.setState('closed');
+      return;
+    }
     if (!wasReady || this.closing) return;
     this.emit('disconnect', conn.lastError);
     if (this.reconnectOpts !== false) this.scheduleReconnect();
