@@ -3,7 +3,7 @@
  *
  *   npm run bench                         full run (parser 50 MB x 5 rounds; server sections x 3 runs)
  *   npm run bench -- --quick              short run (parser 16 MB x 3 rounds; server sections x 1 run)
- *   npm run bench -- --only parser,ping   sections: parser, ping, fanout, memory (or 'server' = the last three)
+ *   npm run bench -- --only parser,ping   sections: parser, ping, fanout, memory ('server' = these three), calls
  *   other options: --runs N  --size-mb N  --parsers a,b  --out FILE  --no-check  --cpu-prof-dir DIR
  *
  * Prints readable tables and writes bench/results.json (see docs/benchmarks.md).
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fmt, loadavg, machine, parseArgs, table } from './lib/common.js';
 import { PARSER_DEFAULTS, parserTable, runParserBench, type ParserBenchResult } from './parser.js';
 import { fanoutTable, mib, pingTable, runServerBench, type ServerBenchResult } from './server.js';
+import { CALL_DEFAULTS, callTables, runCallBench, type CallBenchResult } from './calls.js';
 
 interface Baselines {
   source: string;
@@ -31,7 +32,7 @@ interface Baselines {
   };
 }
 
-const SECTIONS = ['parser', 'ping', 'fanout', 'memory'];
+const SECTIONS = ['parser', 'ping', 'fanout', 'memory', 'calls'];
 
 let a: ReturnType<typeof parseOpts>;
 function parseOpts() {
@@ -88,13 +89,19 @@ if (sections.has('parser')) {
 }
 
 let server: ServerBenchResult | undefined;
-const serverSections = new Set([...sections].filter((s) => s !== 'parser'));
+const serverSections = new Set([...sections].filter((s) => s !== 'parser' && s !== 'calls'));
 if (serverSections.size) {
   server = await runServerBench({
     sections: serverSections,
     quick: a.quick,
     runs: a.runs || (a.quick ? 1 : 3),
   });
+}
+
+let calls: CallBenchResult | undefined;
+if (sections.has('calls')) {
+  const d = a.quick ? CALL_DEFAULTS.quick : CALL_DEFAULTS.full;
+  calls = await runCallBench({ ...d, ...CALL_DEFAULTS.common, phaseTimeoutS: a.quick ? 20 : 120 });
 }
 
 // ------------------------------------------------------------------ report
@@ -149,10 +156,14 @@ if (server?.fanout) {
     fanoutTable(server.fanout, baselines.asterisk.fanout),
   );
 }
+if (calls) {
+  out.push(`\n## Calls (${calls.runtime}; real clock)`, callTables(calls));
+}
 const busyRuns = [
   parser?.machineBusy ?? null,
   ...(server?.ping ?? []).flatMap((p) => p.runs.map((r) => r.machineBusy)),
   ...(server?.fanout ?? []).map((f) => f.machineBusy),
+  ...(calls?.scenarios ?? []).map((c) => c.setup.machineBusy),
 ].filter((x): x is number => x !== null);
 const cores = machine().cpus;
 const load1 = Number(loadavg().split(' ')[0]);
@@ -177,6 +188,7 @@ const json = JSON.stringify(
     baselinesSource: baselines.source,
     parser,
     server,
+    calls,
     baselines: baselines.asterisk,
   },
   null,

@@ -328,9 +328,7 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
     await page.goto(`${base}#/events`);
     await page.locator('input[name=filter]').fill('^Hangup$');
     // The log re-renders after the filter changes: wait for that render, not for an old entry.
-    await page.waitForFunction(
-      () => document.querySelectorAll('.log li:not([data-event=Hangup])').length === 0,
-    );
+    await page.waitForFunction("document.querySelectorAll('.log li:not([data-event=Hangup])').length === 0");
     await page.locator('.log li[data-event=Hangup]').first().waitFor();
     assert.equal(await page.locator('.log li:not([data-event=Hangup])').count(), 0);
     await page.locator('input[name=filter]').fill('(');

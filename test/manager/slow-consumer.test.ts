@@ -144,9 +144,11 @@ test(
       }
       const floodEnd = Date.now();
       await sub.until(() => sub.nextSeq >= TOTAL, 15_000, 'all events at the fast subscriber');
-      ping();
-      await sleep(200);
+      // The server drops a reader once its output made no progress for writetimeout (at least 500 ms).
+      for (let waited = 0; slowGoneAt === 0 && waited < 5000; waited += 50) await sleep(50);
       clearInterval(pingTimer);
+      ping();
+      await sleep(300);
       pingTimer = null;
       const rssAfter = process.memoryUsage().rss;
 

@@ -1,7 +1,7 @@
 /**
  * The actions that belong to the manager itself (main/manager.c), and its CLI commands.
  */
-import { hostname, arch, platform } from 'node:os';
+import { hostname, arch, platform, userInfo } from 'node:os';
 import type { ActionContext } from '../context.js';
 import type { Manager } from '../manager.js';
 import type { AmiModule } from '../module.js';
@@ -186,6 +186,15 @@ async function actionCommand(ctx: ActionContext): Promise<void> {
   ctx.append(out + '\r\n');
 }
 
+/** Who "built" this Asterisk: the user running the server, as a build on the same machine would say. */
+function buildUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'amikit';
+  }
+}
+
 /** `7 minutes, 19 seconds` (print_uptimestr). */
 export function uptimeString(totalSec: number): string {
   const units: Array<[number, string]> = [
@@ -336,7 +345,7 @@ function registerCli(m: Manager): void {
     maxArgs: 0,
     handler: () =>
       ok([
-        `Asterisk ${m.asteriskVersion} built by amikit @ ${hostname()} on a ${arch() === 'x64' ? 'x86_64' : arch()} running ${platform() === 'linux' ? 'Linux' : platform()} on ${m.buildDate}`,
+        `Asterisk ${m.asteriskVersion} built by ${buildUser()} @ ${hostname()} on a ${arch() === 'x64' ? 'x86_64' : arch()} running ${platform() === 'linux' ? 'Linux' : platform()} on ${m.buildDate}`,
       ]),
   });
   m.cli.register({

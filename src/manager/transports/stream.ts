@@ -8,6 +8,9 @@ import { AmiParser } from '../../protocol/parser.js';
 import type { Manager } from '../manager.js';
 import type { Session, Transport, TransportKind } from '../session.js';
 
+/** Least total time without any progress before a stream session is dropped as not reading. */
+const MIN_STALL_MS = 500;
+
 /** Output a session may have queued before it is dropped at once, whatever its write timeout. */
 const HARD_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
@@ -68,9 +71,11 @@ export class StreamTransport implements Transport {
   }
 
   /**
-   * Judges the peer once per writetimeout: dropped when nothing at all drained in that time, as a
-   * write blocked for writetimeout in Asterisk. A window in which our own event loop was too busy to
-   * write (the timer fired late) proves nothing about the peer and is not judged.
+   * Judges the peer once per writetimeout: a window in which nothing at all drained counts against
+   * it, as a write blocked for writetimeout in Asterisk; any progress clears the count. The session
+   * is dropped once such windows add up to MIN_STALL_MS, so that a burst of our own work (or a peer
+   * on the same loaded machine briefly starved of CPU) is not taken for a reader that stopped. A
+   * window in which our event loop was too busy to write (the timer fired late) is not judged.
    */
   private armStallTimer(): void {
     const ms = this.session?.writetimeout ?? 100;
@@ -78,17 +83,27 @@ export class StreamTransport implements Transport {
     this.stallTimer = setTimeout(() => {
       this.stallTimer = null;
       const pending = this.socket.writableLength;
-      if (pending === 0 || this.socket.destroyed) return;
-      const drained = this.lastPending + this.queuedSince - pending;
-      if (drained <= 0 && Date.now() - armedAt <= ms * 1.5) {
-        this.dropSlow('write timeout');
+      if (pending === 0 || this.socket.destroyed) {
+        this.stalledMs = 0;
         return;
+      }
+      const drained = this.lastPending + this.queuedSince - pending;
+      if (drained > 0) this.stalledMs = 0;
+      else if (Date.now() - armedAt <= ms * 1.5) {
+        this.stalledMs += ms;
+        if (this.stalledMs >= Math.max(ms, MIN_STALL_MS)) {
+          this.dropSlow('write timeout');
+          return;
+        }
       }
       this.lastPending = pending;
       this.queuedSince = 0;
       this.armStallTimer();
     }, ms);
   }
+
+  /** Time the output has made no progress, in whole judged windows. */
+  private stalledMs = 0;
 
   private dropSlow(reason: string): void {
     const s = this.session;
