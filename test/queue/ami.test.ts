@@ -344,3 +344,17 @@ test('ListCommands lists the queue actions exactly as Asterisk (20_status_lists)
   const ours = lc.headers.filter(([n]) => n.startsWith('Queue')).map(([n, v]) => `${n}: ${v}`);
   assert.deepEqual(ours.sort(), asterisk.sort());
 });
+
+test('queue_log: QUEUESTART at start; CONFIGRELOAD on a logger (or full) reload, not on a queue reload', async () => {
+  const c = await s.login('admin', 'admin', [['Events', 'off']]);
+  const events = (): string[] => mod.engine.logLines.map((l) => l.split('|').slice(2).join('|'));
+  assert.ok(events().includes('NONE|NONE|QUEUESTART|'));
+  const reloads = (): number => events().filter((e) => e === 'NONE|NONE|CONFIGRELOAD|').length;
+  const before = reloads();
+  await c.action('QueueReload', []);
+  assert.equal(reloads(), before);
+  assert.equal(err(await c.action('Reload', [['Module', 'logger']])), 'Success: Module Reloaded');
+  assert.equal(reloads(), before + 1);
+  await c.action('Reload', []);
+  assert.equal(reloads(), before + 2);
+});

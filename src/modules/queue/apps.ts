@@ -38,9 +38,9 @@ export function registerQueueApps(pbx: Pbx, engine: QueueEngine): void {
         url = '',
         announceoverride = '',
         timeout = '',
-        ,
-        ,
-        ,
+        agi = '',
+        macro = '',
+        gosub = '',
         rule = '',
         position = '',
       ] = splitArgs(data);
@@ -58,6 +58,9 @@ export function registerQueueApps(pbx: Pbx, engine: QueueEngine): void {
         announceoverride,
         timeout: Math.max(0, Number.parseInt(timeout, 10) || 0),
         rule: rule.trim(),
+        agi,
+        macro,
+        gosub,
         position: Math.max(0, Number.parseInt(position, 10) || 0),
       });
     },

@@ -85,12 +85,55 @@ export interface QueueParams {
   announcefrequency: number;
   minannouncefrequency: number;
   periodicannouncefrequency: number;
-  announceholdtime: string;
-  announceposition: string;
+  /** announce-holdtime: yes, no or once. */
+  announceholdtime: 'yes' | 'no' | 'once';
+  /** announce-position: yes, no, limit or more. */
+  announceposition: 'yes' | 'no' | 'limit' | 'more';
+  announcepositionlimit: number;
+  announcepositiononlyup: boolean;
+  announcetofirstuser: boolean;
+  /** announce-round-seconds (0, 5, 10, 15, 20 or 30). */
+  roundingseconds: number;
+  periodicannounce: string[];
+  periodicannouncestartdelay: number;
+  randomperiodicannounce: boolean;
+  relativeperiodicannounce: boolean;
+  sounds: QueueSounds;
   musicclass: string;
   membermacro: string;
   membergosub: string;
 }
+
+/** The queue-* sound settings of a queue. */
+export interface QueueSounds {
+  next: string;
+  thereare: string;
+  calls: string;
+  quantity1: string;
+  quantity2: string;
+  holdtime: string;
+  minutes: string;
+  minute: string;
+  seconds: string;
+  thanks: string;
+  callerannounce: string;
+  reporthold: string;
+}
+
+const SOUND_KEYS: Record<string, keyof QueueSounds> = {
+  'queue-youarenext': 'next',
+  'queue-thereare': 'thereare',
+  'queue-callswaiting': 'calls',
+  'queue-quantity1': 'quantity1',
+  'queue-quantity2': 'quantity2',
+  'queue-holdtime': 'holdtime',
+  'queue-minutes': 'minutes',
+  'queue-minute': 'minute',
+  'queue-seconds': 'seconds',
+  'queue-thankyou': 'thanks',
+  'queue-callerannounce': 'callerannounce',
+  'queue-reporthold': 'reporthold',
+};
 
 export interface QueueConf {
   name: string;
@@ -177,6 +220,28 @@ export function defaultParams(general?: QueueGeneral): QueueParams {
     periodicannouncefrequency: 0,
     announceholdtime: 'yes',
     announceposition: 'yes',
+    announcepositionlimit: 10,
+    announcepositiononlyup: false,
+    announcetofirstuser: false,
+    roundingseconds: 0,
+    periodicannounce: ['queue-periodic-announce'],
+    periodicannouncestartdelay: -1,
+    randomperiodicannounce: false,
+    relativeperiodicannounce: false,
+    sounds: {
+      next: 'queue-youarenext',
+      thereare: 'queue-thereare',
+      calls: 'queue-callswaiting',
+      quantity1: 'queue-quantity1',
+      quantity2: 'queue-quantity2',
+      holdtime: 'queue-holdtime',
+      minutes: 'queue-minutes',
+      minute: 'queue-minute',
+      seconds: 'queue-seconds',
+      thanks: 'queue-thankyou',
+      callerannounce: '',
+      reporthold: 'queue-reporthold',
+    },
     musicclass: '',
     membermacro: '',
     membergosub: '',
@@ -289,19 +354,55 @@ export function setParam(p: QueueParams, key: string, value: string, warn?: (m: 
       p.announce = v;
       break;
     case 'announce-frequency':
-      p.announcefrequency = Math.max(0, int(v, 0));
+      p.announcefrequency = int(v, 0);
       break;
     case 'min-announce-frequency':
-      p.minannouncefrequency = Math.max(0, int(v, 15));
+      p.minannouncefrequency = int(v, 0);
+      break;
+    case 'announce-to-first-user':
+      p.announcetofirstuser = astTrue(v);
+      break;
+    case 'announce-round-seconds':
+      p.roundingseconds = int(v, 0);
+      if (![0, 5, 10, 15, 20, 30].includes(p.roundingseconds)) {
+        warn?.(`'${v}' isn't a valid value for ${key} using 0 instead`);
+        p.roundingseconds = 0;
+      }
       break;
     case 'periodic-announce-frequency':
-      p.periodicannouncefrequency = Math.max(0, int(v, 0));
+      p.periodicannouncefrequency = int(v, 0);
+      break;
+    case 'periodic-announce-startdelay':
+      p.periodicannouncestartdelay = int(v, 0);
+      break;
+    case 'periodic-announce':
+      // Up to 10 files, split on ',' or '|' (a single name is kept as given).
+      p.periodicannounce = v.includes(',') ? v.split(/[,|]/).slice(0, 10) : [v];
+      break;
+    case 'random-periodic-announce':
+      p.randomperiodicannounce = astTrue(v);
+      break;
+    case 'relative-periodic-announce':
+      p.relativeperiodicannounce = astTrue(v);
       break;
     case 'announce-holdtime':
-      p.announceholdtime = v;
+      p.announceholdtime = v.toLowerCase() === 'once' ? 'once' : astTrue(v) ? 'yes' : 'no';
       break;
     case 'announce-position':
-      p.announceposition = v;
+      p.announceposition =
+        v.toLowerCase() === 'limit'
+          ? 'limit'
+          : v.toLowerCase() === 'more'
+            ? 'more'
+            : astTrue(v)
+              ? 'yes'
+              : 'no';
+      break;
+    case 'announce-position-limit':
+      p.announcepositionlimit = int(v, 0);
+      break;
+    case 'announce-position-only-up':
+      p.announcepositiononlyup = astTrue(v);
       break;
     case 'musicclass':
     case 'music':
@@ -317,6 +418,10 @@ export function setParam(p: QueueParams, key: string, value: string, warn?: (m: 
     case 'member':
       break;
     default:
+      if (Object.hasOwn(SOUND_KEYS, key.toLowerCase())) {
+        p.sounds = { ...p.sounds, [SOUND_KEYS[key.toLowerCase()]]: v };
+        break;
+      }
       // Sound files, announce details, monitor options...: accepted, no effect in the simulation.
       break;
   }

@@ -9,6 +9,9 @@ import { appendFileSync } from 'node:fs';
 import { Cause } from '../../pbx/causes.js';
 import { ChannelState, type Channel, type ChannelSnapshot, type Control } from '../../pbx/channel.js';
 import { DeviceState, deviceStateFromName } from '../../pbx/devicestate.js';
+import { soundLength } from '../../pbx/apps/sounds.js';
+import { waitFull } from '../../pbx/apps/wait.js';
+import { execApp } from '../../pbx/runner.js';
 import type { Pbx } from '../../pbx/pbx.js';
 import {
   EMPTY,
@@ -89,6 +92,26 @@ export class Caller {
   moh = false;
   /** Members are being rung for this caller (queue_ent.pending): callers behind may go ahead. */
   pending = false;
+  /** Seconds when the last position announcement started (0: never) and the position said. */
+  lastPos = 0;
+  lastPosSaid = 0;
+  /** Seconds of the last periodic announcement and the index of the next one. */
+  lastPeriodicAnnounceTime = 0;
+  lastPeriodicAnnounceSound = 0;
+  /** The announcement the member hears before the bridge (queue `announce` or the argument). */
+  announce = '';
+  /** `C`, or the caller itself was answered elsewhere: cancelled members get cause 26. */
+  cancelElsewhere = false;
+  /** Bridge features from the options, per side (e.g. `REDIRECT,DISCONNECT`). */
+  features: { caller: string; callee: string } = { caller: '', callee: '' };
+  /** `F[(context^exten^priority)]`: where the member goes after the bridge (undefined: hang up). */
+  calleeGoOn: string | undefined;
+  /** Queue() arguments: macro and gosub for the member's channel, AGI for the caller's. */
+  macro = '';
+  gosub = '';
+  agi = '';
+  /** The music on hold class (queue musicclass or the `m` option... ; 'default' when empty). */
+  mohClass = 'default';
   constructor(
     readonly channel: Channel,
     readonly queue: Queue,
@@ -117,6 +140,8 @@ export class Queue {
   wrapped = false;
   seq = 0;
   private memberSeq = 0;
+  /** Told when the member list changes (the engine's state-interface index goes stale). */
+  onMembersChanged: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -140,6 +165,7 @@ export class Queue {
   }
 
   link(m: Member): void {
+    this.onMembersChanged?.();
     m.seq = ++this.memberSeq;
     m.queuepos = this.members.length;
     this.members.push(m);
@@ -148,6 +174,7 @@ export class Queue {
 
   /** A reloaded member object takes the old one's place (and round-robin position). */
   replace(old: Member, m: Member): void {
+    this.onMembersChanged?.();
     const i = this.members.indexOf(old);
     if (i >= 0) this.members.splice(i, 1);
     m.queuepos = old.queuepos;
@@ -157,6 +184,7 @@ export class Queue {
   }
 
   unlink(m: Member): void {
+    this.onMembersChanged?.();
     const i = this.members.indexOf(m);
     if (i < 0) return;
     this.members.splice(i, 1);
@@ -165,6 +193,7 @@ export class Queue {
   }
 
   sortMembers(): void {
+    this.onMembersChanged?.();
     if (this.ordered) this.members.sort((a, b) => a.seq - b.seq);
     else this.members.sort((a, b) => memberBucket(a.interface) - memberBucket(b.interface) || a.seq - b.seq);
   }
@@ -196,6 +225,87 @@ export function memberBucket(iface: string): number {
 }
 
 /** ast_str_case_hash, bucketed over app_queue's 53 queue buckets. */
+/** ast_app_parse_options over Queue()'s option letters: letter -> argument (b, B, F, m take one). */
+export function parseQueueOptions(options: string): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (let i = 0; i < options.length; i++) {
+    const l = options[i];
+    if (!/[A-Za-z]/.test(l)) continue;
+    let arg: string | undefined;
+    if (options[i + 1] === '(' && 'bBFm'.includes(l)) {
+      // The closing parenthesis, nested ones counted.
+      let depth = 1;
+      let end = i + 2;
+      for (; end < options.length; end++) {
+        if (options[end] === '(') depth++;
+        else if (options[end] === ')' && --depth === 0) break;
+      }
+      arg = options.slice(i + 2, end);
+      i = end;
+    }
+    out.set(l, arg);
+  }
+  return out;
+}
+
+/** The AST_FEATURE_* flags each side of the bridge gets from the options. */
+export function bridgeFeatures(opts: Map<string, string | undefined>): { caller: string; callee: string } {
+  const side = (letters: Array<[string, string]>): string =>
+    letters
+      .filter(([l]) => opts.has(l))
+      .map(([, f]) => f)
+      .join(',');
+  return {
+    caller: side([
+      ['T', 'REDIRECT'],
+      ['H', 'DISCONNECT'],
+      ['W', 'AUTOMON'],
+      ['K', 'PARKCALL'],
+      ['X', 'AUTOMIXMON'],
+    ]),
+    callee: side([
+      ['t', 'REDIRECT'],
+      ['h', 'DISCONNECT'],
+      ['w', 'AUTOMON'],
+      ['k', 'PARKCALL'],
+      ['x', 'AUTOMIXMON'],
+    ]),
+  };
+}
+
+/** The files ast_say_number_full_en plays for `n`. */
+export function sayNumberFiles(n: number): string[] {
+  const out: string[] = [];
+  if (n === 0) return ['digits/0'];
+  if (n < 0) {
+    out.push('digits/minus');
+    n = -n;
+  }
+  const say = (v: number): void => {
+    if (v >= 1000000) {
+      say(Math.floor(v / 1000000));
+      out.push('digits/million');
+      v %= 1000000;
+    }
+    if (v >= 1000) {
+      say(Math.floor(v / 1000));
+      out.push('digits/thousand');
+      v %= 1000;
+    }
+    if (v >= 100) {
+      out.push(`digits/${Math.floor(v / 100)}`, 'digits/hundred');
+      v %= 100;
+    }
+    if (v >= 20) {
+      out.push(`digits/${Math.floor(v / 10) * 10}`);
+      v %= 10;
+    }
+    if (v > 0) out.push(`digits/${v}`);
+  };
+  say(n);
+  return out;
+}
+
 export function queueBucket(name: string): number {
   let h = 5381;
   for (const ch of name.toLowerCase()) h = (Math.imul(h, 33) ^ (ch.charCodeAt(0) & 0xff)) >>> 0;
@@ -332,6 +442,9 @@ export interface QueueAppArgs {
   timeout: number;
   rule: string;
   position: number;
+  agi?: string;
+  macro?: string;
+  gosub?: string;
 }
 
 export class QueueEngine {
@@ -434,7 +547,9 @@ export class QueueEngine {
       if (!q) {
         q = new Queue(c.name, c.params);
         q.seq = ++this.queueSeq;
+        q.onMembersChanged = this.invalidateStateIndex;
         this.queues.set(c.name.toLowerCase(), q);
+        this.invalidateStateIndex();
       } else if (opts.parameters) {
         const wasOrdered = q.ordered;
         q.params = c.params;
@@ -445,7 +560,11 @@ export class QueueEngine {
       if (isNew || opts.parameters) this.pbx.setDeviceState(`Queue:${q.name}_avail`, DeviceState.INUSE);
     }
     if (opts.removeMissing && !opts.only)
-      for (const [k, q] of this.queues) if (!seen.has(k) && q.callers.length === 0) this.queues.delete(k);
+      for (const [k, q] of this.queues)
+        if (!seen.has(k) && q.callers.length === 0) {
+          this.queues.delete(k);
+          this.invalidateStateIndex();
+        }
   }
 
   private reloadStaticMembers(q: Queue, confs: MemberConf[]): void {
@@ -691,23 +810,51 @@ export class QueueEngine {
     return avl;
   }
 
-  /** device_state_cb: a device changed; members whose state interface it is follow. */
-  deviceStateChanged(device: string, state: number): void {
-    const dev = device.toLowerCase();
-    for (const q of this.list()) {
-      let found: Member | undefined;
-      for (const m of q.members) {
-        let iface = m.stateInterface;
-        if (iface.toLowerCase().startsWith('local/')) {
-          const second = iface.indexOf('/', 6);
-          if (second >= 0) iface = iface.slice(0, second);
-        }
-        if (iface.toLowerCase() === dev) {
-          found = m;
-          break;
+  /**
+   * The members by state interface (as device_state_cb compares it: lower case, a Local
+   * interface cut after its second '/'): for each queue in container order, the first member in
+   * member order with that device. Rebuilt lazily after the member lists or the queues change,
+   * so a device state change looks at its own members only.
+   */
+  private stateIndex: Map<string, Array<[Queue, Member]>> | undefined;
+
+  private readonly invalidateStateIndex = (): void => {
+    this.stateIndex = undefined;
+  };
+
+  /** The device a member's state interface stands for in device_state_cb. */
+  static stateDevice(stateInterface: string): string {
+    let iface = stateInterface;
+    if (iface.toLowerCase().startsWith('local/')) {
+      const second = iface.indexOf('/', 6);
+      if (second >= 0) iface = iface.slice(0, second);
+    }
+    return iface.toLowerCase();
+  }
+
+  private membersByDevice(dev: string): Array<[Queue, Member]> {
+    if (!this.stateIndex) {
+      const idx = new Map<string, Array<[Queue, Member]>>();
+      for (const q of this.list()) {
+        const seen = new Set<string>();
+        for (const m of q.members) {
+          const d = QueueEngine.stateDevice(m.stateInterface);
+          if (seen.has(d)) continue;
+          seen.add(d);
+          let list = idx.get(d);
+          if (!list) idx.set(d, (list = []));
+          list.push([q, m]);
         }
       }
-      if (!found) continue;
+      this.stateIndex = idx;
+    }
+    return this.stateIndex.get(dev) ?? [];
+  }
+
+  /** device_state_cb: a device changed; members whose state interface it is follow. */
+  deviceStateChanged(device: string, state: number): void {
+    for (const [q, found] of [...this.membersByDevice(device.toLowerCase())]) {
+      if (!q.members.includes(found)) continue;
       this.updateStatus(q, found, state);
       const avail = q.members.some((m) => this.isMemberAvailable(q, m));
       this.pbx.setDeviceState(`Queue:${q.name}_avail`, avail ? DeviceState.NOT_INUSE : DeviceState.INUSE);
@@ -1057,7 +1204,8 @@ export class QueueEngine {
     const caller = c.channel;
     const clock = this.pbx.clock;
     const attempts = this.buildAttempts(c);
-    const roundStart = clock.now();
+    /** wait_for_answer's start_time_tv (restarted by timeoutrestart). */
+    let roundStart = clock.now();
     /** wait_for_answer's `starttime`: seconds when members were last rung. */
     let ringSecs = this.now();
     let winner: Attempt | undefined;
@@ -1164,7 +1312,7 @@ export class QueueEngine {
       for (const a of ringing) {
         if (!a.chan || a === except) continue;
         dialEnd(a.chan, 'CANCEL');
-        hang(a, except ? Cause.ANSWERED_ELSEWHERE : 0);
+        hang(a, except || c.cancelElsewhere ? Cause.ANSWERED_ELSEWHERE : 0);
       }
     };
 
@@ -1191,7 +1339,7 @@ export class QueueEngine {
         for (const a of ringing) if (a.chan) a.chan.controlHandler = undefined;
         resolve(r);
       };
-      const timer = ms > 0 ? clock.setTimer(ms, () => finish('timeout')) : undefined;
+      let timer = ms > 0 ? clock.setTimer(ms, () => finish('timeout')) : undefined;
       const attach = (a: Attempt): void => {
         const chan = a.chan;
         if (!chan) return;
@@ -1221,6 +1369,14 @@ export class QueueEngine {
             rna(a, (this.now() - ringSecs) * 1000, autopause);
             hang(a, ctl.type === 'busy' ? Cause.USER_BUSY : ctl.type === 'congestion' ? Cause.CONGESTION : 0);
             if (q.params.strategy !== 'ringall') {
+              if (q.params.timeoutrestart) {
+                // The member's refusal gives the next one the whole timeout again.
+                roundStart = clock.now();
+                if (timer) {
+                  clock.clearTimer(timer);
+                  timer = clock.setTimer(ms, () => finish('timeout'));
+                }
+              }
               const left = ms > 0 ? ms - (clock.now() - roundStart) : Infinity;
               if (left > 500) {
                 const before = ringing.length;
@@ -1272,6 +1428,7 @@ export class QueueEngine {
     peer.controlHandler = undefined;
     dialEnd(peer, 'ANSWER');
     const m = win.member;
+    const answerMs = clock.now();
     const now = this.now();
     const holdSecs = now - c.start;
     this.recalcHoldtime(q, holdSecs);
@@ -1279,10 +1436,75 @@ export class QueueEngine {
     m.callcompletedinsl = inSl;
     hangupcalls(win);
     this.pending.delete(m.interface.toLowerCase());
+    // memberdelay, the member announcement and reportholdtime: the member hears them while the
+    // caller waits (autoservice, music on hold going on).
+    if (c.announce || q.params.reportholdtime || q.params.memberdelay) {
+      let gone = false;
+      if (q.params.memberdelay)
+        gone = (await waitFull(this.pbx, peer, q.params.memberdelay * 1000)) !== 'timeout';
+      if (!gone && c.announce)
+        for (const f of c.announce.split('&').map((x) => x.trim()))
+          if (f && !(await this.playFile(peer, f))) break;
+      if (!gone && q.params.reportholdtime && (await this.playFile(peer, q.params.sounds.reporthold))) {
+        const held = this.now() - c.start;
+        const mins = Math.trunc(held / 60);
+        const secs = held % 60;
+        if (mins > 0 && (await this.sayNumber(peer, mins)))
+          await this.playFile(peer, q.params.sounds.minutes);
+        if (secs > 1 && (await this.sayNumber(peer, secs)))
+          await this.playFile(peer, q.params.sounds.seconds);
+      }
+      const dialStatus = (): string => {
+        const cause = peer.hangupCause;
+        if (cause === Cause.USER_BUSY) return 'BUSY';
+        if (cause === Cause.CONGESTION) return 'CONGESTION';
+        if (cause === Cause.NO_ROUTE_DESTINATION || cause === Cause.SUBSCRIBER_ABSENT) return 'CHANUNAVAIL';
+        if (cause === Cause.NO_ANSWER) return 'NOANSWER';
+        return 'ANSWER';
+      };
+      const dropPeer = (): void => {
+        dialEnd(peer, dialStatus());
+        peer.controlHandler = undefined;
+        peer.owners--;
+        if (!peer.dead) {
+          if (!peer.hangupCause) peer.hangupCause = Cause.NORMAL_CLEARING;
+          this.pbx.hangupNow(peer);
+        }
+        this.pending.delete(m.interface.toLowerCase());
+      };
+      if (peer.hungUp || peer.dead) {
+        // The member hung up on the caller: AGENTDUMP, and the caller stays in the queue.
+        this.queueLog(q.name, caller.uniqueid, m.membername, 'AGENTDUMP', '');
+        this.emit({
+          type: 'AgentDump',
+          queue: q,
+          caller: caller.snapshot(),
+          agent: peer.snapshot(),
+          member: memberView(q, m),
+        });
+        dropPeer();
+        return 'none';
+      }
+      if (caller.hungUp || caller.dead) {
+        this.queueLog(
+          q.name,
+          caller.uniqueid,
+          m.membername,
+          'ABANDON',
+          `${c.pos}|${c.opos}|${this.now() - c.start}`,
+        );
+        this.recordAbandoned(c);
+        c.handled = true;
+        dropPeer();
+        return 'hangup';
+      }
+    }
     if (c.moh && !caller.dead) {
       this.pbx.emit('MusicOnHoldStop', { channel: caller.snapshot() });
       c.moh = false;
     }
+    // queue-callerannounce: the caller hears it before the bridge (a failure does not stop it).
+    if (q.params.sounds.callerannounce) await this.playFile(caller, q.params.sounds.callerannounce);
     if (q.params.setinterfacevar) {
       this.pbx.setVar(caller, 'MEMBERINTERFACE', m.interface);
       this.pbx.setVar(caller, 'MEMBERNAME', m.membername);
@@ -1293,16 +1515,39 @@ export class QueueEngine {
       this.pbx.setVar(caller, 'MEMBERREALTIME', '0');
     }
     this.leave(c);
+    // The macro and gosub (Queue() arguments, else membermacro / membergosub) on the member's
+    // channel, then the AGI on the caller's: they run before CONNECT, their time is hold time.
+    const macro = c.macro || q.params.membermacro;
+    if (macro) {
+      if (this.pbx.apps.get('Macro')) await this.execOn(peer, 'Macro', macro);
+      else
+        this.pbx.log(
+          'WARNING',
+          'Asked to execute a macro on this channel, but could not find application (Macro)!',
+        );
+    }
+    const gosub = c.gosub || q.params.membergosub;
+    if (gosub && !peer.hungUp && !peer.dead) await this.execSub(peer, this.memberGosubTarget(peer, gosub));
+    if (c.agi) {
+      if (this.pbx.apps.get('AGI')) await this.execOn(caller, 'AGI', c.agi);
+      else
+        this.pbx.log(
+          'WARNING',
+          'Asked to execute an AGI on this channel, but could not find application (agi)!',
+        );
+    }
     c.handled = true;
-    const ringTime = Math.floor((clock.now() - roundStart) / 1000);
+    const ringTime = Math.floor((answerMs - roundStart) / 1000);
+    // From here the hold time counts up to the connection (after any member announcement).
+    const connectHold = this.now() - c.start;
     this.queueLog(
       q.name,
       caller.uniqueid,
       m.membername,
       'CONNECT',
-      `${holdSecs}|${peer.uniqueid}|${ringTime}`,
+      `${connectHold}|${peer.uniqueid}|${ringTime}`,
     );
-    this.pbx.setVar(caller, 'QUEUEWAIT', String(holdSecs));
+    this.pbx.setVar(caller, 'QUEUEWAIT', String(connectHold));
     this.emit({
       type: 'AgentConnect',
       queue: q,
@@ -1310,11 +1555,15 @@ export class QueueEngine {
       agent: peer.snapshot(),
       member: memberView(q, m),
       ringTime,
-      holdTime: holdSecs,
+      holdTime: connectHold,
     });
-    m.starttime = now;
-    const starttime = now;
+    const starttime = this.now();
+    m.starttime = starttime;
     caller.cdrPeer = peer;
+    // The bridge features the options grant (t, T, h, H, k, K, w, W, x, X): amikit has no DTMF
+    // feature codes, so they are kept on each side as a variable for the dialplan and tests.
+    if (c.features.caller) this.pbx.setVar(caller, 'QUEUE_BRIDGE_FEATURES', c.features.caller);
+    if (c.features.callee) this.pbx.setVar(peer, 'QUEUE_BRIDGE_FEATURES', c.features.callee);
     if (caller.state !== ChannelState.Up) this.pbx.answer(caller);
     const bridge = this.pbx.bridgeChannels(caller, peer);
     await this.pbx.waitBridgeEnd(caller, bridge);
@@ -1323,26 +1572,148 @@ export class QueueEngine {
     const talk = this.now() - starttime;
     const event =
       reason === 'caller' ? 'COMPLETECALLER' : reason === 'agent' ? 'COMPLETEAGENT' : 'BLINDTRANSFER';
-    this.queueLog(q.name, caller.uniqueid, m.membername, event, `${holdSecs}|${talk}|${c.opos}`);
+    this.queueLog(q.name, caller.uniqueid, m.membername, event, `${connectHold}|${talk}|${c.opos}`);
     this.emit({
       type: 'AgentComplete',
       queue: q,
       caller: caller.snapshot(),
       agent: peer.snapshot(),
       member: memberView(q, m),
-      holdTime: holdSecs,
+      holdTime: connectHold,
       talkTime: talk,
       reason,
     });
     this.updateQueue(q, m, inSl, starttime);
     peer.owners--;
     if (!peer.dead && (!peer.bridgeId || peer.bridgeId === bridge.uniqueid)) {
-      if (!peer.hangupCause) peer.hangupCause = Cause.NORMAL_CLEARING;
-      this.pbx.hangupNow(peer);
+      const goOn =
+        c.calleeGoOn !== undefined && !peer.hungUp ? this.afterGoOn(caller, c.calleeGoOn) : undefined;
+      if (goOn) {
+        // `F`: the member goes on in the dialplan (ast_bridge_set_after_go_on).
+        if (peer.bridgeId) this.pbx.leaveBridge(peer);
+        this.pbx.startPbx(peer, goOn);
+      } else {
+        if (!peer.hangupCause) peer.hangupCause = Cause.NORMAL_CLEARING;
+        this.pbx.hangupNow(peer);
+      }
     }
     if (!caller.hungUp && !caller.dead && !caller.hangupCause && agentEnded)
       caller.hangupCause = peer.hangupCause || Cause.NORMAL_CLEARING;
     return 'connected';
+  }
+
+  // ---- announcements ----------------------------------------------------------------------------
+
+  /**
+   * play_file: `ch` hears `file` for the sound's simulated length (ast_waitstream, nothing can
+   * cut it short but a hangup). False when the channel hung up or was redirected meanwhile.
+   */
+  async playFile(ch: Channel, file: string): Promise<boolean> {
+    if (!file) return true;
+    if (ch.hungUp || ch.dead) return false;
+    return (await waitFull(this.pbx, ch, soundLength(file))) === 'timeout';
+  }
+
+  /** ast_say_number: the digits/ files said for `n` (English). */
+  async sayNumber(ch: Channel, n: number): Promise<boolean> {
+    for (const f of sayNumberFiles(n)) if (!(await this.playFile(ch, f))) return false;
+    return true;
+  }
+
+  /** ast_moh_stop / ast_indicate(-1) before an announcement. */
+  private holdStop(c: Caller, ringing: boolean): void {
+    if (ringing || !c.moh || c.channel.dead) return;
+    this.pbx.emit('MusicOnHoldStop', { channel: c.channel.snapshot() });
+    c.moh = false;
+  }
+
+  /** ast_moh_start / ast_indicate(RINGING) after it, when the caller stays. */
+  private holdStart(c: Caller, ringing: boolean): void {
+    if (ringing || c.moh || c.channel.dead) return;
+    this.pbx.emit('MusicOnHoldStart', { channel: c.channel.snapshot(), mohClass: c.mohClass });
+    c.moh = true;
+  }
+
+  /** say_position: position and expected hold time. False when the caller left while hearing it. */
+  async sayPosition(c: Caller, ringing: boolean): Promise<boolean> {
+    const q = c.queue;
+    const p = q.params;
+    const s = p.sounds;
+    const ch = c.channel;
+    const now = this.now();
+    if (now - c.lastPos < p.minannouncefrequency) return true;
+    if (c.lastPosSaid === c.pos && now - c.lastPos < p.announcefrequency) return true;
+    if (p.announcepositiononlyup && c.lastPosSaid > 0 && c.lastPosSaid <= c.pos) return true;
+    this.holdStop(c, ringing);
+    let ok = true;
+    let sayThanks = false;
+    let toThanks = false;
+    play: {
+      if (
+        p.announceposition === 'yes' ||
+        p.announceposition === 'more' ||
+        (p.announceposition === 'limit' && c.pos <= p.announcepositionlimit)
+      ) {
+        sayThanks = true;
+        if (c.pos === 1) {
+          ok = await this.playFile(ch, s.next);
+          // app_queue skips the hold time when "you are next" played.
+          if (ok) {
+            toThanks = true;
+            break play;
+          }
+        } else if (p.announceposition === 'more' && c.pos > p.announcepositionlimit) {
+          ok =
+            (await this.playFile(ch, s.quantity1)) &&
+            (await this.sayNumber(ch, p.announcepositionlimit)) &&
+            (await this.playFile(ch, s.quantity2));
+        } else {
+          ok =
+            (await this.playFile(ch, s.thereare)) &&
+            (await this.sayNumber(ch, c.pos)) &&
+            (await this.playFile(ch, s.calls));
+        }
+        if (!ok) break play;
+      }
+      const left = q.holdtime + 30 - (now - c.start);
+      const mins = Math.trunc(Math.abs(left) / 60);
+      const secs = p.roundingseconds
+        ? Math.trunc((Math.abs(left) - 60 * mins) / p.roundingseconds) * p.roundingseconds
+        : 0;
+      if (mins + secs > 0 && p.announceholdtime !== 'no' && (p.announceholdtime !== 'once' || !c.lastPos)) {
+        sayThanks = true;
+        ok = await this.playFile(ch, s.holdtime);
+        if (ok && mins >= 1)
+          ok =
+            (await this.sayNumber(ch, mins)) && (await this.playFile(ch, mins === 1 ? s.minute : s.minutes));
+        if (ok && secs >= 1) ok = (await this.sayNumber(ch, secs)) && (await this.playFile(ch, s.seconds));
+        if (!ok) break play;
+      }
+      toThanks = true;
+    }
+    if (ok && toThanks && sayThanks) ok = await this.playFile(ch, s.thanks);
+    c.lastPos = now;
+    c.lastPosSaid = c.pos;
+    if (ok) this.holdStart(c, ringing);
+    return ok;
+  }
+
+  /** say_periodic_announcement. False when the caller left while hearing it. */
+  async sayPeriodic(c: Caller, ringing: boolean): Promise<boolean> {
+    const p = c.queue.params;
+    const now = this.now();
+    if (now - c.lastPeriodicAnnounceTime < p.periodicannouncefrequency) return true;
+    this.holdStop(c, ringing);
+    const files = p.periodicannounce;
+    if (p.randomperiodicannounce && files.length)
+      c.lastPeriodicAnnounceSound = Math.floor(this.pbx.prng.next() * files.length);
+    else if (c.lastPeriodicAnnounceSound >= files.length || !files[c.lastPeriodicAnnounceSound])
+      c.lastPeriodicAnnounceSound = 0;
+    const ok = await this.playFile(c.channel, files[c.lastPeriodicAnnounceSound] ?? '');
+    if (ok) this.holdStart(c, ringing);
+    c.lastPeriodicAnnounceTime = p.relativeperiodicannounce ? this.now() : now;
+    if (!p.randomperiodicannounce) c.lastPeriodicAnnounceSound++;
+    return ok;
   }
 
   // ---- the Queue() application ---------------------------------------------------------------
@@ -1371,10 +1742,13 @@ export class QueueEngine {
     if (rp !== undefined && rp >= 0) c.raisePenalty = rp;
     const ruleName = a.rule || q.params.defaultrule;
     c.rules = ruleName ? [...(this.rules.get(ruleName) ?? [])] : [];
-    const opts = a.options;
-    const ringingOpt = opts.includes('r');
-    const qcontinue = opts.includes('c');
-    const noption = opts.includes('n');
+    const opts = parseQueueOptions(a.options);
+    const ringingOpt = opts.has('r');
+    const qcontinue = opts.has('c');
+    const noption = opts.has('n');
+    c.cancelElsewhere = opts.has('C') || ch.hangupCause === Cause.ANSWERED_ELSEWHERE;
+    c.features = bridgeFeatures(opts);
+    if (opts.has('F')) c.calleeGoOn = opts.get('F') ?? '';
 
     const failure = this.join(q, c, a.position);
     if (failure) {
@@ -1387,9 +1761,20 @@ export class QueueEngine {
       : `${a.url}|${cid}|${c.opos}`;
     this.queueLog(q.name, ch.uniqueid, 'NONE', 'ENTERQUEUE', enter);
     if (q.params.setqueueentryvar) this.setQueueEntryVars(c);
+    // B(context^exten^priority(args)): a predial Gosub on the caller's channel.
+    const predial = opts.get('B');
+    if (predial) await this.execSub(ch, predial.replace(/\^/g, ','));
+    c.lastPeriodicAnnounceTime = this.now();
+    if (q.params.periodicannouncestartdelay >= 0)
+      c.lastPeriodicAnnounceTime += q.params.periodicannouncestartdelay - q.params.periodicannouncefrequency;
+    c.mohClass = opts.get('m') || q.params.musicclass || 'default';
+    c.announce = a.announceoverride || q.params.announce;
+    c.agi = a.agi ?? '';
+    c.macro = a.macro ?? '';
+    c.gosub = a.gosub ?? '';
     if (ringingOpt) pbx.indicate(ch, 'ringing');
     else {
-      pbx.emit('MusicOnHoldStart', { channel: ch.snapshot(), mohClass: q.params.musicclass || 'default' });
+      pbx.emit('MusicOnHoldStart', { channel: ch.snapshot(), mohClass: c.mohClass });
       c.moh = true;
     }
 
@@ -1415,17 +1800,34 @@ export class QueueEngine {
           break main;
         }
         if (this.isOurTurn(c)) break;
+        if (expired()) {
+          exitTimeout();
+          break main;
+        }
         if (q.params.leavewhenempty && this.memberStatus(q, c, q.params.leavewhenempty)) {
           this.recordAbandoned(c);
           status = 'LEAVEEMPTY';
           this.queueLog(q.name, ch.uniqueid, 'NONE', 'EXITEMPTY', `${c.pos}|${c.opos}|${hold()}`);
           break main;
         }
+        // Announcements take the caller's time: nothing interrupts them but a hangup.
+        if (q.params.announcefrequency && !(await this.sayPosition(c, ringingOpt))) {
+          res = 'hangup';
+          break main;
+        }
         if (expired()) {
           exitTimeout();
           break main;
         }
+        if (q.params.periodicannouncefrequency && !(await this.sayPeriodic(c, ringingOpt))) {
+          res = 'hangup';
+          break main;
+        }
         this.applyRules(c);
+        if (expired()) {
+          exitTimeout();
+          break main;
+        }
         const wait = c.expireMs > 0 ? Math.min(1000, Math.max(1, c.expireMs - pbx.clock.now())) : 1000;
         const r = await ch.wait(pbx.clock, wait);
         if (r === 'hangup') {
@@ -1434,7 +1836,26 @@ export class QueueEngine {
         }
       }
       // the head caller's loop
+      const makeAnnouncement = q.params.announcetofirstuser;
       for (;;) {
+        if (c.withdraw) {
+          status = 'WITHDRAW';
+          break main;
+        }
+        if (expired()) {
+          exitTimeout();
+          break main;
+        }
+        if (makeAnnouncement) {
+          if (q.params.announcefrequency && !(await this.sayPosition(c, ringingOpt))) {
+            res = 'hangup';
+            break main;
+          }
+          if (q.params.periodicannouncefrequency && !(await this.sayPeriodic(c, ringingOpt))) {
+            res = 'hangup';
+            break main;
+          }
+        }
         if (c.withdraw) {
           status = 'WITHDRAW';
           break main;
@@ -1450,7 +1871,11 @@ export class QueueEngine {
         else if (c.expireMs && (!q.params.timeout || c.expireMs - now <= q.params.timeout * 1000))
           to = Math.max(1, c.expireMs - now);
         else to = q.params.timeout ? q.params.timeout * 1000 : -1;
-        tries++;
+        // try_calling with `n`: the ordered strategies count tries, the others end after one.
+        if (noption)
+          tries = ['rrmemory', 'linear', 'rrordered'].includes(q.params.strategy)
+            ? tries + 1
+            : q.members.length;
         const r = await this.tryCalling(c, to);
         if (r === 'hangup') {
           res = 'hangup';
@@ -1522,6 +1947,74 @@ export class QueueEngine {
     }
     if (status) pbx.setVar(ch, 'QUEUESTATUS', status);
     return 0;
+  }
+
+  /** pbx_exec of one application, the channel's dialplan location kept. */
+  private async execOn(ch: Channel, app: string, data: string): Promise<void> {
+    const at = { context: ch.context, exten: ch.exten, priority: ch.priority };
+    await execApp(this.pbx, ch, app, data);
+    if (!ch.dead) this.pbx.setLocation(ch, at.context, at.exten, at.priority);
+  }
+
+  /** Queue()'s gosub / membergosub `context[,args]` as a Gosub target: `context,s,1(args)`. */
+  private memberGosubTarget(ch: Channel, spec: string): string {
+    const comma = spec.indexOf(',');
+    const context = (comma < 0 ? spec : spec.slice(0, comma)).trim();
+    const sExten =
+      !this.pbx.dialplan.exists(context, 's', 1, ch.callerIdNum) &&
+      this.pbx.dialplan.exists(context, '~~s~~', 1, ch.callerIdNum)
+        ? '~~s~~'
+        : 's';
+    return comma < 0 ? `${context},${sExten},1` : `${context},${sExten},1(${spec.slice(comma + 1)})`;
+  }
+
+  /**
+   * ast_app_exec_sub: Gosub(`target`) on `ch`, its priorities run until the matching Return, a
+   * hangup or an application's -1; the channel's dialplan location is then restored.
+   */
+  async execSub(ch: Channel, target: string): Promise<void> {
+    const at = { context: ch.context, exten: ch.exten, priority: ch.priority };
+    const depth = ch.gosubStack.length;
+    if ((await execApp(this.pbx, ch, 'Gosub', target, false)) !== 'jump') return;
+    for (let guard = 0; guard < 10000 && ch.gosubStack.length > depth; guard++) {
+      if (ch.dead || ch.hungUp) break;
+      const found = this.pbx.dialplan.find(ch.context, ch.exten, ch.priority, ch.callerIdNum);
+      if (!found) break;
+      const before = { context: ch.context, exten: ch.exten, priority: ch.priority };
+      const res = await execApp(this.pbx, ch, found.priority.app, found.priority.appData);
+      if (res === -1) break;
+      if (
+        res !== 'jump' &&
+        before.context === ch.context &&
+        before.exten === ch.exten &&
+        before.priority === ch.priority
+      )
+        ch.priority++;
+    }
+    ch.gosubStack.length = Math.min(ch.gosubStack.length, depth);
+    if (!ch.dead) this.pbx.setLocation(ch, at.context, at.exten, at.priority);
+  }
+
+  /** ast_bridge_set_after_go_on: `F` alone continues at the caller's next priority. */
+  private afterGoOn(
+    caller: Channel,
+    spec: string,
+  ): { context: string; exten: string; priority: number } | undefined {
+    if (!spec) return { context: caller.context, exten: caller.exten, priority: caller.priority + 1 };
+    const parts = spec.split('^').map((x) => x.trim());
+    let context = caller.context;
+    let exten = caller.exten;
+    let prio: string;
+    if (parts.length >= 3) [context, exten, prio] = parts;
+    else if (parts.length === 2) [exten, prio] = parts;
+    else prio = parts[0];
+    let priority = Number.parseInt(prio, 10);
+    if (Number.isNaN(priority)) {
+      const found = this.pbx.dialplan.findLabel(context, exten, prio, caller.callerIdNum);
+      if (found === undefined) return undefined;
+      priority = found;
+    }
+    return { context, exten, priority };
   }
 
   private setQueueVars(q: Queue, ch: Channel): void {

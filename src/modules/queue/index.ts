@@ -416,6 +416,9 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
       for (const a of ACTIONS) reg(a, handlers[a]);
       registerCli(manager, engine, reload);
       manager.registerReload('app_queue', () => reload({ members: true, rules: true, parameters: true }));
+      // The queue_log is Asterisk's logger's: its reload (`module reload logger`, or a full
+      // reload) reopens the file and writes CONFIGRELOAD. A queue reload alone does not.
+      manager.registerReload('logger', () => engine.queueLog('NONE', 'NONE', 'NONE', 'CONFIGRELOAD', ''));
     },
     reload() {
       reload({ members: true, rules: true, parameters: true });
