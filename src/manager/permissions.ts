@@ -111,8 +111,19 @@ export function stringsToMask(s: string): number {
   return getPerm(s);
 }
 
-/** A mask in text form, as in `Privilege:` and ListCommands (authority_to_str). */
+const authorityText = new Map<number, string>();
+
+/** A mask in text form, as in `Privilege:` and ListCommands (authority_to_str); computed once per mask. */
 export function authorityToString(mask: number): string {
+  let text = authorityText.get(mask);
+  if (text === undefined) {
+    text = buildAuthorityString(mask);
+    if (authorityText.size < 4096) authorityText.set(mask, text);
+  }
+  return text;
+}
+
+function buildAuthorityString(mask: number): string {
   const parts: string[] = [];
   for (let i = 0; i < PERMS.length - 1; i++) {
     const [name, bit] = PERMS[i];

@@ -75,7 +75,8 @@ function actionUserEvent(ctx: ActionContext): void {
   for (const line of ctx.message.lines) {
     const l = line.slice(0, 10).toLowerCase();
     if (l.startsWith('userevent:') || l.startsWith('action:')) continue;
-    body += line.replace(/\r?\n/g, ' ') + '\r\n';
+    // Lines read from a stream hold no LF; those built from HTTP parameters are made safe here.
+    body += (line.indexOf('\n') < 0 ? line : line.replace(/\r?\n/g, ' ')) + '\r\n';
   }
   ctx.ack('Event Sent');
   ctx.manager.publish('UserEvent', EVENT_FLAG.USER, [['UserEvent', event]], body);

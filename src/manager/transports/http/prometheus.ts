@@ -91,14 +91,33 @@ export class AmiMetrics implements ManagerMetrics {
     return g;
   }
 
+  /**
+   * Actions and events are counted in plain maps on the hot path and handed to prom-client when
+   * scraped: a labelled inc() per action or event costs more than the action itself.
+   */
+  private readonly actionCounts = new Map<string, number>();
+  private readonly eventCounts = new Map<string, number>();
+
   actionDone(action: string, result: string): void {
     // Only registered names become labels: unknown names sent by clients must not grow the series set.
     const name = this.manager.registry.find(action)?.name ?? (action ? 'unknown' : 'none');
-    this.actions.inc({ action: name, result: result || 'none' });
+    const key = name + '\0' + (result || 'none');
+    this.actionCounts.set(key, (this.actionCounts.get(key) ?? 0) + 1);
   }
 
   eventPublished(name: string): void {
-    this.published.inc({ event: name });
+    this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
+  }
+
+  /** Moves the counts gathered since the last scrape into the Prometheus counters. */
+  private flushCounts(): void {
+    for (const [key, n] of this.actionCounts) {
+      const z = key.indexOf('\0');
+      this.actions.inc({ action: key.slice(0, z), result: key.slice(z + 1) }, n);
+    }
+    this.actionCounts.clear();
+    for (const [event, n] of this.eventCounts) this.published.inc({ event }, n);
+    this.eventCounts.clear();
   }
 
   eventDropped(transport: TransportKind): void {
@@ -112,6 +131,7 @@ export class AmiMetrics implements ManagerMetrics {
   /** The exposition text; gauges registered by modules since the last scrape are picked up first. */
   async render(): Promise<{ contentType: string; body: string }> {
     for (const src of gaugeSources(this.manager)) this.gaugeFor(src);
+    this.flushCounts();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
