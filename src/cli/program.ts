@@ -250,12 +250,17 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
       } catch (e) {
         throw new CliError((e as Error).message, EXIT.usage);
       }
-      const client = await connect(flags, io, { events: 'off', reconnect: false, keepaliveMs: 0 });
+      const asyncOriginate =
+        /^originate$/i.test(name) &&
+        Object.entries(params).some(([k, v]) => /^async$/i.test(k) && /^(1|true|yes|on)$/i.test(String(v)));
+      // OriginateResponse is a call-class event: an async Originate needs call events to see it.
+      const client = await connect(flags, io, {
+        events: asyncOriginate ? 'call' : 'off',
+        reconnect: false,
+        keepaliveMs: 0,
+      });
       const paint = painter(colorEnabled(io.stdout as NodeJS.WriteStream, io.env));
       try {
-        const asyncOriginate =
-          /^originate$/i.test(name) &&
-          Object.entries(params).some(([k, v]) => /^async$/i.test(k) && /^(1|true|yes|on)$/i.test(String(v)));
         if (asyncOriginate) {
           // Wait for the OriginateResponse of this ActionID and print it too.
           const ev = await client.originate({ ...params, async: true } as Parameters<

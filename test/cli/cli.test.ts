@@ -314,3 +314,32 @@ test('event filters: regex on header lines, ! excludes', () => {
 });
 
 void until;
+
+test('action Originate Async=true against amikit itself prints the OriginateResponse', async () => {
+  const { startTestServer, conformanceConfigDir } = await import('../helpers/server.js');
+  const srv = await startTestServer({ configDir: conformanceConfigDir() });
+  try {
+    const r = await amikit(
+      [
+        'action',
+        'Originate',
+        'Channel=Local/100@default',
+        'Application=Wait',
+        'Data=1',
+        'Async=true',
+        '--port',
+        String(srv.port),
+        '--user',
+        'admin',
+        '--secret',
+        'admin',
+      ],
+      { timeoutMs: 20000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Event: OriginateResponse/);
+    assert.match(r.stdout, /Reason: 4/);
+  } finally {
+    await srv.dispose();
+  }
+});
