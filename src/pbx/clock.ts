@@ -44,6 +44,11 @@ export class RealClock implements Clock {
       this.timers.delete(handle.id);
     }
   }
+  /** Cancels every pending timer (shutting a component down). */
+  clearAll(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
 }
 
 interface Scheduled {

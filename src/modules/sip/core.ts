@@ -4,6 +4,7 @@
  * (`register =>`), NOTIFY, and simulated peers driven by the telephony core. It knows nothing of
  * AMI: the module (index.ts) turns its callbacks into PeerStatus / Registry events.
  */
+import { RealClock } from '../../pbx/clock.js';
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -199,35 +200,6 @@ export interface SipCoreOptions {
   bind?: { host?: string; port?: number };
 }
 
-class NodeClock implements SipClock {
-  private next = 1;
-  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
-  now(): number {
-    return Date.now();
-  }
-  setTimer(ms: number, fn: () => void): Timer {
-    const id = this.next++;
-    const t = setTimeout(
-      () => {
-        this.timers.delete(id);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.set(id, t);
-    return { id };
-  }
-  clearTimer(h: Timer): void {
-    const t = this.timers.get(h.id);
-    if (t !== undefined) clearTimeout(t);
-    this.timers.delete(h.id);
-  }
-  clearAll(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-  }
-}
-
 export class SipCore {
   config: SipConfig;
   readonly peers = new Map<string, Peer>();
@@ -236,7 +208,7 @@ export class SipCore {
   private readonly events: SipCoreEvents;
   private readonly sink?: DeviceStateSink;
   private readonly clock: SipClock;
-  private readonly ownClock: NodeClock | null;
+  private readonly ownClock: RealClock | null;
   private readonly bindOverride?: { host?: string; port?: number };
   /** Host names of peers and registrars resolved at start/reload (numeric hosts need none). */
   private readonly resolved = new Map<string, string>();
@@ -257,8 +229,8 @@ export class SipCore {
     this.log = opts.log;
     this.events = opts.events;
     this.sink = opts.deviceState;
-    this.ownClock = opts.clock ? null : new NodeClock();
-    this.clock = opts.clock ?? (this.ownClock as NodeClock);
+    this.ownClock = opts.clock ? null : new RealClock();
+    this.clock = opts.clock ?? (this.ownClock as RealClock);
     this.bindOverride = opts.bind;
     for (const w of opts.config.warnings) this.log.warn(`sip.conf: ${w}`);
     this.buildState(opts.config, new Map());
