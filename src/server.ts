@@ -189,7 +189,10 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
           : (opts.staticRoot ?? (existsSync(join(CONSOLE_DIR, 'index.html')) ? CONSOLE_DIR : undefined)),
     });
   } catch (e) {
+    // A listener could not open: stop what already runs (SIP socket, telephony core, astdb).
     for (const s of servers) s.close();
+    await manager.shutdown();
+    await core?.stop();
     throw e;
   }
   if (amiAddress) log.info(`AMI listening on ${amiAddress.address}:${amiAddress.port}`);

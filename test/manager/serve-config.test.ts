@@ -63,3 +63,21 @@ test('a syntax error in manager.conf stops the start with file, line and reason'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a port already in use fails the start cleanly and leaves nothing running', async () => {
+  const net = await import('node:net');
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as import('node:net').AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'amikit-busy-'));
+  cpSync(join(CONFORMANCE_DIR, 'config'), dir, { recursive: true });
+  try {
+    await assert.rejects(
+      startAmikit({ configDir: dir, amiPort: port, httpPort: 0, sipPort: 0, logLevel: 'silent' }),
+      /EADDRINUSE/,
+    );
+  } finally {
+    blocker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
