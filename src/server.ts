@@ -17,6 +17,7 @@ import { PACKAGE_ROOT } from './spec.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
 import { startPbxForConfig, type RunningPbx } from './modules/core/index.js';
 import { createQueueModule } from './modules/queue/index.js';
+import { createMiscModule } from './modules/misc/index.js';
 
 export interface ServeOptions {
   /** An Asterisk configuration directory (manager.conf, ...). */
@@ -92,6 +93,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   warnUnknownFiles(configDir, log);
   const manager = new Manager({ config, loadConfig: load, log });
   await manager.addModule(managerCoreModule);
+  await manager.addModule(createMiscModule({ configDir }));
 
   // chan_sip reports reachability to the telephony core, which owns device state; the core is built
   // second (its SimPeer action drives chan_sip), so the sink looks it up when called.
