@@ -8,7 +8,7 @@ export type { AmiModule } from './manager/module.js';
 export type { ActionContext } from './manager/context.js';
 export { LocalEventBus, type EventBus } from './manager/bus.js';
 export { AmiEvent } from './manager/events.js';
-export { EVENT_FLAG, getPerm, authorityToString } from './manager/permissions.js';
+export { EVENT_FLAG, getPerm, authorityToString } from './config/permissions.js';
 export * from './protocol/index.js';
 export { parseConfFile, parseConfText, loadManagerConf, loadHttpConf } from './config/index.js';
 export { ConfSyntaxError } from './config/types.js';

@@ -96,3 +96,15 @@ export function separateArgs(buf: string, delim: string, max: number): string[] 
   if (i < buf.length || endedOnDelim) out.push(buf.slice(i));
   return out;
 }
+
+const TRUE_WORDS = new Set(['yes', 'true', 'y', 't', '1', 'on']);
+const FALSE_WORDS = new Set(['no', 'false', 'n', 'f', '0', 'off']);
+
+/** Asterisk's ast_true(): yes, true, y, t, 1, on (case-insensitive, blanks trimmed). */
+export function astTrue(v: string | undefined): boolean {
+  return v !== undefined && TRUE_WORDS.has(v.trim().toLowerCase());
+}
+/** Asterisk's ast_false(). */
+export function astFalse(v: string | undefined): boolean {
+  return v !== undefined && FALSE_WORDS.has(v.trim().toLowerCase());
+}

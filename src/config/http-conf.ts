@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { astTrue } from '../manager/permissions.js';
+import { astTrue } from './cstr.js';
 import type { ConfDocument, ConfWarning, HttpConfig } from './types.js';
 import { firstSection, parseConfFile } from './conf-parser.js';
 import { parseInt32, parseUint32 } from './cstr.js';

@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { astTrue, getPerm } from '../manager/permissions.js';
+import { astTrue } from './cstr.js';
+import { getPerm } from './permissions.js';
 import type {
   AclRule,
   ConfDocument,

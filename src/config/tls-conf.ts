@@ -3,7 +3,7 @@
  * client-side options (CA file, verification, client method): those fall through to the caller's
  * "unknown option" message instead.
  */
-import { astTrue } from '../manager/permissions.js';
+import { astTrue } from './cstr.js';
 import type { TlsConfig } from './types.js';
 import { parseSockAddr } from './addr.js';
 

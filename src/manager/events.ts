@@ -3,7 +3,7 @@
  * every session that receives it (Asterisk keeps one eventqent per event for the same reason).
  */
 import { sanitizeValue } from '../protocol/serializer.js';
-import { authorityToString } from './permissions.js';
+import { authorityToString } from '../config/permissions.js';
 
 export type EventHeaders = ReadonlyArray<readonly [string, string]>;
 

@@ -13,7 +13,7 @@ import { compileFilter, type EventFilter } from './filters.js';
 import { Session, type Transport } from './session.js';
 import type { ManagerMetrics } from './metrics.js';
 import type { ActionContext } from './context.js';
-import { EVENT_FLAG } from './permissions.js';
+import { EVENT_FLAG } from '../config/permissions.js';
 import type { AmiModule } from './module.js';
 
 export interface ManagerUser extends ManagerUserConfig {

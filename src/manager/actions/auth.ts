@@ -6,7 +6,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { ActionContext } from '../context.js';
 import { delay, type Manager } from '../manager.js';
-import { EVENT_FLAG, authorityToString, stringsToMask } from '../permissions.js';
+import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
 
 /** Equal-length digests make the comparison independent of where or whether lengths differ. */
 export function constantTimeEqual(a: string, b: string): boolean {

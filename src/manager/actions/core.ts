@@ -7,7 +7,7 @@ import type { Manager } from '../manager.js';
 import type { AmiModule } from '../module.js';
 import type { CliResult } from '../cli.js';
 import { compileFilter } from '../filters.js';
-import { EVENT_FLAG, authorityToString, stringsToMask } from '../permissions.js';
+import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
 import { actionDocs, actionPrivilege, actionSynopsis } from '../../spec.js';
 import { actionChallenge, actionLogin, actionLogoff } from './auth.js';
 

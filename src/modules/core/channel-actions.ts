@@ -6,13 +6,13 @@
  * names and list framing are Asterisk 20.20.1's.
  */
 import type { ActionContext } from '../../manager/context.js';
-import { EVENT_FLAG } from '../../manager/permissions.js';
+import { EVENT_FLAG } from '../../config/permissions.js';
 import type { Channel } from '../../pbx/channel.js';
 import type { Pbx } from '../../pbx/pbx.js';
 import type { OriginateOutcome } from '../../pbx/originate.js';
 import { bridgeHeaders, type Header } from './snapshots.js';
+import { astTrue } from '../../config/cstr.js';
 import {
-  astTrue,
   compileRegex,
   hms,
   parseCallerIdHeader,

@@ -4,7 +4,7 @@
  * mapping reviewable; `forward` wires them all to the manager.
  */
 import type { Manager } from '../../manager/manager.js';
-import { EVENT_FLAG } from '../../manager/permissions.js';
+import { EVENT_FLAG } from '../../config/permissions.js';
 import type { PbxEvents, PbxEventName } from '../../pbx/events.js';
 import type { ChannelSnapshot } from '../../pbx/channel.js';
 import { bridgeHeaders, channelHeaders, type Header, type VarLookup } from './snapshots.js';

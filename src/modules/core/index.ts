@@ -15,7 +15,7 @@ import type { ConfDocument } from '../../config/types.js';
 import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
-import { EVENT_FLAG } from '../../manager/permissions.js';
+import { EVENT_FLAG } from '../../config/permissions.js';
 import { actionPrivilege, actionSynopsis } from '../../spec.js';
 import type { Channel } from '../../pbx/channel.js';
 import { RealClock, VirtualClock, type Clock } from '../../pbx/clock.js';
@@ -28,7 +28,7 @@ import * as chan from './channel-actions.js';
 import * as info from './info-actions.js';
 import { registerCoreCli } from './cli.js';
 import * as sim from './sim.js';
-import { astTrue } from './util.js';
+import { astTrue } from '../../config/cstr.js';
 
 export interface CoreModuleOptions {
   /** cdr.conf [general] enable: reported by CoreSettings (CoreCDRenabled). Default true. */

@@ -9,7 +9,7 @@ import type { Manager } from '../../manager/manager.js';
 import { VirtualClock } from '../../pbx/clock.js';
 import { isEndpointMode, type EndpointBehaviour } from '../../pbx/endpoints.js';
 import type { Pbx } from '../../pbx/pbx.js';
-import { astTrue } from './util.js';
+import { astTrue } from '../../config/cstr.js';
 
 /** What chan_sip offers to simulate its peers' registrations (src/modules/sip `SipModule.sim`). */
 export interface SipSimControl {

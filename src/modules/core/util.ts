@@ -1,3 +1,4 @@
+import { separateArgs as separateConfArgs } from '../../config/cstr.js';
 /**
  * Small C-library look-alikes the core actions need to parse requests exactly as Asterisk does:
  * sscanf("%30d"), ast_true, AST_STANDARD_APP_ARGS, ast_callerid_parse + ast_shrink_phone_number,
@@ -18,49 +19,9 @@ export function scanUnsigned(s: string): number | undefined {
   return n === undefined || n < 0 ? undefined : n;
 }
 
-/** ast_true(): yes, true, y, t, 1, on. */
-export function astTrue(s: string | undefined): boolean {
-  if (!s) return false;
-  return ['yes', 'true', 'y', 't', '1', 'on'].includes(s.trim().toLowerCase());
-}
-
-/**
- * AST_STANDARD_APP_ARGS (ast_app_separate_args with quote removal): splits on commas outside
- * quotes, parentheses and brackets; double quotes are removed and a backslash escapes the next
- * character.
- */
+/** AST_STANDARD_APP_ARGS on commas (src/config/cstr separateArgs), at most `max` items. */
 export function separateArgs(s: string, max = 100): string[] {
-  const out: string[] = [];
-  if (s === '') return out;
-  let cur = '';
-  let paren = 0;
-  let bracket = 0;
-  let quote = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      continue;
-    }
-    if (c === '"') {
-      quote = !quote;
-      continue;
-    }
-    if (!quote) {
-      if (c === '(') paren++;
-      else if (c === ')' && paren > 0) paren--;
-      else if (c === '[') bracket++;
-      else if (c === ']' && bracket > 0) bracket--;
-      else if (c === ',' && paren === 0 && bracket === 0 && out.length < max - 1) {
-        out.push(cur);
-        cur = '';
-        continue;
-      }
-    }
-    cur += c;
-  }
-  out.push(cur);
-  return out;
+  return separateConfArgs(s, ',', max);
 }
 
 /** ast_shrink_phone_number: drops `( ) - .` and blanks (a leading `+` stays). */

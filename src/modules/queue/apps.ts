@@ -6,7 +6,7 @@
 import { splitArgs, type FuncEnv } from '../../pbx/functions.js';
 import type { Pbx } from '../../pbx/pbx.js';
 import type { AppContext, AppResult } from '../../pbx/apps/registry.js';
-import { astTrue } from './config.js';
+import { astTrue } from '../../config/cstr.js';
 import type { QueueEngine } from './engine.js';
 
 export const QUEUE_APPS = [

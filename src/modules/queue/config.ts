@@ -3,6 +3,7 @@
  * queue (templates already merged by the parser, so inherited keys come first and the section's
  * own override them), `member =>` lines, and the penalty change rules.
  */
+import { astFalse, astTrue } from '../../config/cstr.js';
 import type { ConfDocument, ConfSection } from '../../config/types.js';
 
 export type Strategy =
@@ -150,14 +151,6 @@ export interface PenaltyRule {
   raiseValue: number;
   raiseRelative: boolean;
   raiseRespectMin: boolean;
-}
-
-/** ast_true / ast_false. */
-export function astTrue(v: string | undefined): boolean {
-  return /^(yes|true|y|t|1|on)$/i.test((v ?? '').trim());
-}
-export function astFalse(v: string | undefined): boolean {
-  return /^(no|false|n|f|0|off)$/i.test((v ?? '').trim());
 }
 
 function int(v: string, dflt: number): number {

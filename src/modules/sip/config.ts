@@ -4,6 +4,7 @@
  * parser), and `register =>` lines. Only what amikit uses or shows is kept; unknown keys are ignored
  * as chan_sip ignores keys it does not know.
  */
+import { astFalse, astTrue } from '../../config/cstr.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfFile, parseConfText } from '../../config/conf-parser.js';
@@ -160,13 +161,6 @@ export interface SipConfig {
   peers: PeerConfig[];
   registrations: RegistryConfig[];
   warnings: string[];
-}
-
-export function astTrue(v: string): boolean {
-  return /^(yes|true|y|t|1|on)$/i.test(v.trim());
-}
-export function astFalse(v: string): boolean {
-  return /^(no|false|n|f|0|off)$/i.test(v.trim());
 }
 
 function defaultFlags(): PeerFlags {

@@ -7,7 +7,7 @@ import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
 import type { CliResult } from '../../manager/cli.js';
-import { EVENT_FLAG } from '../../manager/permissions.js';
+import { EVENT_FLAG } from '../../config/permissions.js';
 import { actionPrivilege, actionSynopsis } from '../../spec.js';
 import type { Logger } from '../../logger.js';
 import { loadSipConf, type SipConfig } from './config.js';

@@ -3,6 +3,7 @@
  * get_perm() matches every item of a comma list but the last by prefix of the item's length
  * (ast_instring), and authority_to_str() always appends "all" for a non-zero mask.
  */
+import { astFalse, astTrue } from './cstr.js';
 export const PERMS: ReadonlyArray<readonly [name: string, bit: number]> = [
   ['system', 1],
   ['call', 2],
@@ -81,18 +82,6 @@ export function getPerm(list: string | undefined): number {
   let ret = 0;
   for (const [name, bit] of PERMS) if (inString(list, name, ',')) ret |= bit;
   return ret;
-}
-
-const TRUE_WORDS = new Set(['yes', 'true', 'y', 't', '1', 'on']);
-const FALSE_WORDS = new Set(['no', 'false', 'n', 'f', '0', 'off']);
-
-/** Asterisk's ast_true(). */
-export function astTrue(v: string | undefined): boolean {
-  return v !== undefined && TRUE_WORDS.has(v.trim().toLowerCase());
-}
-/** Asterisk's ast_false(). */
-export function astFalse(v: string | undefined): boolean {
-  return v !== undefined && FALSE_WORDS.has(v.trim().toLowerCase());
 }
 
 /**
