@@ -156,8 +156,8 @@ export class Manager {
   ): void {
     const t = session.transport;
     const proto = t.kind === 'TLS' ? 'TLS' : t.kind === 'WS' ? 'WS' : 'TCP';
-    const fam = (a: string): string => (a.includes(':') && !a.startsWith('::ffff:') ? 'IPV6' : 'IPV4');
-    const addr = (a: string): string => (a.startsWith('::ffff:') ? a.slice(7) : a);
+    // Transports hand over addresses already unmapped (`::ffff:1.2.3.4` -> `1.2.3.4`).
+    const fam = (a: string): string => (a.includes(':') ? 'IPV6' : 'IPV4');
     const severity = name === 'SuccessfulAuth' || name === 'ChallengeSent' ? 'Informational' : 'Error';
     const headers: Array<readonly [string, string]> = [
       ['EventTV', formatEventTV(Date.now())],
@@ -168,8 +168,8 @@ export class Manager {
     const common: Array<[string, string]> = [
       ['AccountID', accountId],
       ['SessionID', session.sessionId],
-      ['LocalAddress', `${fam(t.localAddress)}/${proto}/${addr(t.localAddress)}/${t.localPort}`],
-      ['RemoteAddress', `${fam(t.remoteAddress)}/${proto}/${addr(t.remoteAddress)}/${t.remotePort}`],
+      ['LocalAddress', `${fam(t.localAddress)}/${proto}/${t.localAddress}/${t.localPort}`],
+      ['RemoteAddress', `${fam(t.remoteAddress)}/${proto}/${t.remoteAddress}/${t.remotePort}`],
     ];
     // RequestBadFormat lists AccountID among its optional fields, after SessionTV.
     const badFormat = name === 'RequestBadFormat';
