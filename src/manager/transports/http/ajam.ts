@@ -64,11 +64,7 @@ export class Ajam {
     readParams: ParamsReader,
   ): Promise<void> {
     const cfg = this.deps.settings();
-    const method = req.method ?? '';
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      sendError(req, res, cfg, 501, 'Not Implemented', 'Attempt to use unimplemented / unsupported method');
-      return;
-    }
+    if (!methodAllowed(req, res, cfg)) return;
     const { table } = this.deps;
     let hs = table.find(managerIdFromCookies(parseCookies(req.headers.cookie)));
     if (!hs) {
@@ -134,11 +130,7 @@ export class Ajam {
     readParams: ParamsReader,
   ): Promise<void> {
     const cfg = this.deps.settings();
-    const method = req.method ?? '';
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      sendError(req, res, cfg, 501, 'Not Implemented', 'Attempt to use unimplemented / unsupported method');
-      return;
-    }
+    if (!methodAllowed(req, res, cfg)) return;
     const { manager, table } = this.deps;
     const challenge = (nonce = 0, stale = false): void =>
       sendAuthChallenge(req, res, cfg, this.realm(), nonce || this.newNonce(), stale);
@@ -166,7 +158,7 @@ export class Ajam {
       return;
     }
     const a1 = user.secret === undefined ? '' : md5hex(`${user.name}:${this.realm()}:${user.secret}`);
-    const expected = expectedResponse(a1, method, d, nonce);
+    const expected = expectedResponse(a1, req.method ?? '', d, nonce);
     if (user.secret === undefined || !responseMatches(d.response, expected)) {
       this.securityEvent('InvalidPassword', peer, d.username, 2);
       return challenge();
@@ -240,4 +232,16 @@ export class Ajam {
   private securityEvent(name: string, peer: PeerAddresses, account: string, version = 1): void {
     this.deps.manager.securityEvent(name, this.deps.table.probe(peer), account, [], version);
   }
+}
+
+/** AJAM answers GET, HEAD and POST; anything else gets Asterisk's 501 page. */
+function methodAllowed(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cfg: Parameters<typeof sendError>[2],
+): boolean {
+  const method = req.method ?? '';
+  if (method === 'GET' || method === 'HEAD' || method === 'POST') return true;
+  sendError(req, res, cfg, 501, 'Not Implemented', 'Attempt to use unimplemented / unsupported method');
+  return false;
 }
