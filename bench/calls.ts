@@ -34,8 +34,7 @@
  * (10,000 channels) per scenario.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +52,7 @@ import {
   table,
 } from './lib/common.js';
 import { header, login, type LoadConn, type Target } from './lib/ami-load.js';
+import { childEntry } from './lib/child-entry.js';
 import { writeCallsConfig } from './lib/calls-config.js';
 import { RealClock } from '../src/pbx/clock.js';
 import { createPbxFromConfigDir } from '../src/pbx/load.js';
@@ -186,41 +186,8 @@ interface Child {
   stop(): Promise<void>;
 }
 
-let bundled: { file: string } | null | undefined;
-async function childEntry(): Promise<{ args: string[]; runtime: string }> {
-  const src = join(import.meta.dirname, 'calls-child.ts');
-  if (bundled === undefined) {
-    bundled = null;
-    try {
-      const esbuild = (await import('esbuild')) as typeof import('esbuild');
-      // Laid out like the package (src/, spec/, demo/, node_modules/) so import.meta.url paths resolve.
-      const dir = mkdtempSync(join(tmpdir(), 'amikit-bench-calls-srv-'));
-      mkdirSync(join(dir, 'src'));
-      for (const d of ['spec', 'demo', 'node_modules']) symlinkSync(join(ROOT, d), join(dir, d));
-      const file = join(dir, 'src', 'calls-child.mjs');
-      await esbuild.build({
-        entryPoints: [src],
-        outfile: file,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        packages: 'external',
-        logLevel: 'silent',
-      });
-      bundled = { file };
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    } catch {
-      bundled = null;
-    }
-  }
-  if (bundled)
-    return { args: [bundled.file], runtime: 'node --expose-gc (esbuild bundle of bench/calls-child.ts)' };
-  return { args: ['--import', 'tsx', src], runtime: 'node --expose-gc --import tsx bench/calls-child.ts' };
-}
-
 async function startChild(answerMs: number, writeTimeoutMs: number): Promise<Child & { runtime: string }> {
-  const entry = await childEntry();
+  const entry = await childEntry('calls-child', '--expose-gc');
   const child: ChildProcess = spawn(
     process.execPath,
     ['--expose-gc', ...entry.args, '100', String(answerMs), String(writeTimeoutMs)],

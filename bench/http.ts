@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { startAmikit, type RunningServer } from '../src/server.js';
 import { silentLogger } from '../src/logger.js';
-import { EVENT_FLAG } from '../src/manager/permissions.js';
+import { EVENT_FLAG } from '../src/config/permissions.js';
 import { median, parseArgs } from './lib/common.js';
 
 export interface HttpBenchOptions {

@@ -9,8 +9,6 @@
  *   node --import tsx bench/server.ts [--only ping,fanout,memory] [--quick] [--port P --user U --secret S]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +27,7 @@ import {
   table,
 } from './lib/common.js';
 import { header, login, loginMany, logoffAll, type LoadConn, type Target } from './lib/ami-load.js';
+import { childEntry } from './lib/child-entry.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -42,47 +41,9 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/**
- * Plain `node` on a bundle of serve-child.ts, so that the server process carries no TypeScript loader
- * (tsx's loader thread alone adds about 40 MiB of RSS, which would distort the memory figures). The
- * bundle sits in a temp directory laid out like the package (src/, and spec/, demo/, node_modules/
- * linked to the repo's), so that paths derived from import.meta.url still resolve. Falls back to tsx
- * when esbuild (a dependency of tsx) cannot be loaded.
- */
-let bundled: { file: string; dir: string } | null | undefined;
-async function serverEntry(): Promise<{ args: string[]; runtime: string }> {
-  const src = join(import.meta.dirname, 'serve-child.ts');
-  if (bundled === undefined) {
-    bundled = null;
-    try {
-      const esbuild = (await import('esbuild')) as typeof import('esbuild');
-      const dir = mkdtempSync(join(tmpdir(), 'amikit-bench-server-'));
-      mkdirSync(join(dir, 'src'));
-      for (const d of ['spec', 'demo', 'node_modules']) symlinkSync(join(ROOT, d), join(dir, d));
-      const file = join(dir, 'src', 'serve-child.mjs');
-      await esbuild.build({
-        entryPoints: [src],
-        outfile: file,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        packages: 'external',
-        logLevel: 'silent',
-      });
-      bundled = { file, dir };
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    } catch {
-      bundled = null;
-    }
-  }
-  if (bundled) return { args: [bundled.file], runtime: 'node (esbuild bundle of bench/serve-child.ts)' };
-  return { args: ['--import', 'tsx', src], runtime: 'node --import tsx bench/serve-child.ts' };
-}
-
 /** Starts the server child and waits for its port. */
 export async function startServerChild(): Promise<ServerHandle> {
-  const entry = await serverEntry();
+  const entry = await childEntry('serve-child');
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, entry.args, {
       cwd: ROOT,
