@@ -52,13 +52,6 @@ export const EVENT_FLAG = {
   ALL: 0x7fffffff,
 } as const;
 
-const BIT_BY_NAME = new Map<string, number>(PERMS.map(([n, b]) => [n, b]));
-
-/** Bit for one class name (case-sensitive, as Asterisk), or undefined. */
-export function classBit(name: string): number | undefined {
-  return BIT_BY_NAME.get(name);
-}
-
 /** Asterisk's ast_instring(): is `small` an item of the `delim`-separated `big`? (prefix quirk kept) */
 function inString(big: string, small: string, delim: string): boolean {
   let val = 0;
@@ -119,11 +112,4 @@ function buildAuthorityString(mask: number): string {
     if (mask & bit) parts.push(name);
   }
   return parts.length ? parts.join(',') : '<none>';
-}
-
-/** Class names of the bits in a mask, without the trailing "all". */
-export function classNames(mask: number): string[] {
-  const out: string[] = [];
-  for (const [name, bit] of PERMS) if (name !== 'all' && bit !== 0 && (mask & bit) === bit) out.push(name);
-  return out;
 }

@@ -4,18 +4,10 @@
  */
 import type { AmiMessage } from './message.js';
 
-const LF = 10;
-
 /** `value` made safe to write after `Name: ` on one line. */
 export function sanitizeValue(value: string): string {
   if (value.indexOf('\n') < 0) return value;
   return value.replace(/\r?\n/g, ' ');
-}
-
-/** True when `value` needs {@link sanitizeValue}. */
-export function hasLineBreak(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) === LF) return true;
-  return false;
 }
 
 /** The wire text of a message: each line ended by CRLF, then the blank line. */

@@ -7,22 +7,15 @@ import type { Manager } from '../manager.js';
 import type { AmiModule } from '../module.js';
 import type { CliResult } from '../cli.js';
 import { compileFilter } from '../filters.js';
+import { formatTimestamp } from '../events.js';
 import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
 import { actionDocs, actionPrivilege, actionSynopsis } from '../../spec.js';
 import { actionChallenge, actionLogin, actionLogoff } from './auth.js';
 
-/** Asterisk's astman_send_* helpers write Timestamp as seconds.microseconds. */
-function pingTimestamp(): string {
-  const t = process.hrtime.bigint();
-  const ms = Date.now();
-  const micros = Number(t / 1000n) % 1000;
-  return Math.floor(ms / 1000) + '.' + String((ms % 1000) * 1000 + micros).padStart(6, '0');
-}
-
 function actionPing(ctx: ActionContext): void {
   ctx.success([
     ['Ping', 'Pong'],
-    ['Timestamp', pingTimestamp()],
+    ['Timestamp', formatTimestamp(Date.now())],
   ]);
 }
 
