@@ -14,7 +14,7 @@ import {
   parseManagerConf,
   type ManagerConfig,
 } from '../../src/config/index.js';
-import { EVENT_FLAG } from '../../src/manager/permissions.js';
+import { EVENT_FLAG } from '../../src/config/permissions.js';
 
 const FIXTURES = new URL('../fixtures/conformance/config/', import.meta.url).pathname;
 

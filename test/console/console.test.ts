@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { EVENT_FLAG } from '../../src/manager/permissions.js';
+import { EVENT_FLAG } from '../../src/config/permissions.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { EVENT_FLAG } from '../../src/manager/permissions.js';
+import { EVENT_FLAG } from '../../src/config/permissions.js';
 import { TcpAmi, request } from './helpers.js';
 
 /** A WebSocket client that queues what it receives. */
