@@ -8,6 +8,7 @@ import type { Pbx } from '../../pbx/pbx.js';
 import type { AppContext, AppResult } from '../../pbx/apps/registry.js';
 import { astTrue } from '../../config/cstr.js';
 import type { QueueEngine } from './engine.js';
+import { queueFigureVars } from './statistics.js';
 
 export const QUEUE_APPS = [
   'Queue',
@@ -253,18 +254,7 @@ function registerQueueFunctions(pbx: Pbx, engine: QueueEngine): void {
         env.warn(`queue ${args} was not found`);
         return '0';
       }
-      const vars: Array<[string, string]> = [
-        ['QUEUEMAX', String(q.params.maxlen)],
-        ['QUEUESTRATEGY', q.params.strategy],
-        ['QUEUECALLS', String(q.count)],
-        ['QUEUEHOLDTIME', String(q.holdtime)],
-        ['QUEUETALKTIME', String(q.talktime)],
-        ['QUEUECOMPLETED', String(q.callscompleted)],
-        ['QUEUEABANDONED', String(q.callsabandoned)],
-        ['QUEUESRVLEVEL', String(q.params.servicelevel)],
-        ['QUEUESRVLEVELPERF', q.serviceLevelPerf().toFixed(2)],
-      ];
-      for (const [k, v] of vars) env.setVar(k, v);
+      for (const [k, v] of queueFigureVars(q)) env.setVar(k, v);
       return '0';
     },
   });

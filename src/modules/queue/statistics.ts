@@ -87,12 +87,9 @@ export function recordAbandoned(ctx: QueueContext, c: Caller): void {
   });
 }
 
-/** `setqueuevar`: the queue's figures on the caller's channel when it leaves. */
-export function setQueueVars(ctx: QueueContext, q: Queue, ch: Channel): void {
-  const sl = q.serviceLevelPerf();
-  const sl2 = q.serviceLevelPerf2();
-  const vars: Array<[string, string]> = [
-    ['QUEUENAME', q.name],
+/** The queue's figures as QUEUE_VARIABLES sets them (QUEUEMAX ... QUEUESRVLEVELPERF). */
+export function queueFigureVars(q: Queue): Array<[string, string]> {
+  return [
     ['QUEUEMAX', String(q.params.maxlen)],
     ['QUEUESTRATEGY', q.params.strategy],
     ['QUEUECALLS', String(q.count)],
@@ -101,8 +98,16 @@ export function setQueueVars(ctx: QueueContext, q: Queue, ch: Channel): void {
     ['QUEUECOMPLETED', String(q.callscompleted)],
     ['QUEUEABANDONED', String(q.callsabandoned)],
     ['QUEUESRVLEVEL', String(q.params.servicelevel)],
-    ['QUEUESRVLEVELPERF', sl.toFixed(2)],
-    ['QUEUESRVLEVELPERF2', sl2.toFixed(2)],
+    ['QUEUESRVLEVELPERF', q.serviceLevelPerf().toFixed(2)],
+  ];
+}
+
+/** `setqueuevar`: the queue's figures on the caller's channel when it leaves. */
+export function setQueueVars(ctx: QueueContext, q: Queue, ch: Channel): void {
+  const vars: Array<[string, string]> = [
+    ['QUEUENAME', q.name],
+    ...queueFigureVars(q),
+    ['QUEUESRVLEVELPERF2', q.serviceLevelPerf2().toFixed(2)],
   ];
   for (const [k, v] of vars) ctx.pbx.setVar(ch, k, v);
 }
