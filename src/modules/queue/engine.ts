@@ -5,13 +5,23 @@
  * telephony core (channels, device states, the clock, the PRNG, astdb) and nothing of AMI: what
  * happens is told to listeners as QueueEvents, which the module turns into AMI events.
  *
- * The engine holds the shared state and coordinates; each part lives in a file of its own:
- *   members.ts        membership, pause, penalty, persistence   availability.ts  who can take calls
- *   device-states.ts  members following their devices          callers.ts       the callers' line
- *   penalty-rules.ts  queuerules.conf over a caller's wait       strategies.ts    who rings, in what order
- *   ringing.ts        the calling of members (try_calling)      connect.ts       answered call to bridge
- *   announcements.ts  what callers and members hear             statistics.ts    counters, hold/talk times
- *   caller-flow.ts    the Queue() application (queue_exec)      queue-log.ts     queue_log lines
+ * The engine holds the shared state (the queues, the listeners, queue_log) and coordinates; the
+ * rest has a file each:
+ *   queue.ts, member.ts, caller.ts  what a queue, a member and a waiting caller are
+ *   members.ts         membership, pause, penalty, ringinuse, persistence in astdb
+ *   availability.ts    which members can take calls; joinempty / leavewhenempty
+ *   device-states.ts   members following their devices' states
+ *   callers.ts         the callers' line: join, leave, priority, withdrawal, whose turn
+ *   penalty-rules.ts   queuerules.conf over a caller's wait
+ *   strategies.ts      who rings and in what order (calc_metric)
+ *   ringing.ts         the calling of members (try_calling, one RingRound)
+ *   connect.ts         from a member's answer to the end of the bridged call
+ *   announcements.ts   what callers and members hear
+ *   statistics.ts      counters, hold and talk times, the QUEUE* variables
+ *   caller-flow.ts     the Queue() application (queue_exec); app-options.ts its options
+ *   dialplan.ts        the Gosub / Macro / AGI the queue runs, and `F`'s location
+ *   queue-log.ts       queue_log lines;  engine-events.ts  what listeners are told
+ *   context.ts         what the parts share (the QueueContext this engine implements)
  */
 import type { Channel } from '../../pbx/channel.js';
 import { DeviceState } from '../../pbx/devicestate.js';
