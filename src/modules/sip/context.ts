@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { SipConfig } from './config.js';
 import type { SipHeaders, SipRequest, TransactionLayer, UdpTransport, Addr } from '../../sip/index.js';
 import type { Peer, PeerTable, PeerStatusName } from './peers.js';
-import type { SecurityEvent } from './security.js';
+import type { AuthLimitEvent, SecurityEvent } from './security.js';
 
 /** What the SIP module needs from the telephony core for `SIP/<peer>` device states. */
 export interface DeviceStateSink {
@@ -28,8 +28,10 @@ export interface SipEvents {
   peerStatus(peer: string, status: PeerStatusName, extra: Array<[string, string]>): void;
   /** Registry: outbound registration state changes. */
   registry(username: string, domain: string, status: string, cause?: string): void;
-  /** Security events (security_events.c) and amikit's failed-authentication limit. */
+  /** Security events (security_events.c), class security. */
   security?(event: SecurityEvent): void;
+  /** amikit's failed-authentication limit tripped for an address (sip.conf authfaillimit). */
+  authFailureLimit?(event: AuthLimitEvent): void;
 }
 
 export interface ChanSipContext {

@@ -28,6 +28,7 @@ import { Registrar } from './registrar.js';
 import { type Registry, Registrations } from './registry.js';
 import { type NotifyTarget, Notifier } from './notify.js';
 import { type SimRegisterOptions, type SimResult, Simulation } from './simulation.js';
+import { SipSecurity } from './security.js';
 import { ALLOWED_METHODS, SUPPORTED } from './texts.js';
 
 export type { DeviceStateSink, SipClock } from './context.js';
@@ -71,6 +72,7 @@ export class SipCore implements ChanSipContext {
   private readonly resolved = new Map<string, string>();
   private started = false;
   private readonly qualify: Qualify;
+  private readonly security: SipSecurity;
   private readonly registrar: Registrar;
   private readonly registrations: Registrations;
   private readonly notifier: Notifier;
@@ -87,7 +89,8 @@ export class SipCore implements ChanSipContext {
     this.txns = new TransactionLayer(this.transport, (req, src) => this.onRequest(req, src));
     this.peerTable = new PeerTable(this.log, opts.deviceState);
     this.qualify = new Qualify(this);
-    this.registrar = new Registrar(this, this.qualify);
+    this.security = new SipSecurity(this);
+    this.registrar = new Registrar(this, this.qualify, this.security);
     this.registrations = new Registrations(this, this.resolved);
     this.notifier = new Notifier(this);
     this.simulation = new Simulation(this, this.registrar, this.qualify);
@@ -144,6 +147,7 @@ export class SipCore implements ChanSipContext {
     for (const p of old.values()) this.clearPeerTimers(p, true);
     for (const r of this.registries) this.registrations.clearTimers(r);
     this.config = config;
+    this.security.reconfigure();
     this.buildState(config, old);
     if (this.started && !this.stopped) {
       await this.resolveNames();

@@ -26,6 +26,8 @@ export interface Peer {
   addr: Addr | null;
   fullcontact: string;
   useragent: string;
+  /** chan_sip's peer->username: defaultuser, else the user part of the first registered contact. */
+  username: string;
   /** Epoch ms when the registration expires (0 = no timer). */
   regExpireAt: number;
   expireTimer?: Timer;
@@ -95,6 +97,7 @@ export class PeerTable {
         addr: null,
         fullcontact: '',
         useragent: '',
+        username: cfg.defaultuser,
         regExpireAt: 0,
         lastms: 0,
         sim: prev?.sim ?? null,
@@ -105,6 +108,7 @@ export class PeerTable {
           p.addr = prev.addr;
           p.fullcontact = prev.fullcontact;
           p.useragent = prev.useragent;
+          p.username = p.username || prev.username;
           p.regExpireAt = prev.regExpireAt;
           p.lastms = prev.lastms;
         }

@@ -25,9 +25,10 @@ import { STANDARD_SIP_PORT } from './config.js';
 import type { ChanSipContext } from './context.js';
 import type { Peer } from './peers.js';
 import type { Qualify } from './qualify.js';
+import type { DialogFacts, RegisterOutcome, SipSecurity } from './security.js';
 
-interface AuthDialog {
-  nonce: string;
+/** The part of a sip_pvt a REGISTER dialog (one Call-ID) keeps between its requests. */
+interface AuthDialog extends DialogFacts {
   stale: boolean;
   tag: string;
   at: number;
@@ -37,12 +38,18 @@ const MAX_AUTH_DIALOGS = 4096;
 
 type CheckResult = 'ok' | 'sent' | 'mismatch' | 'secret';
 
+/** A dialog's identity in security events, shaped like the `%p` of a sip_pvt. */
+function sessionPointer(): string {
+  return '0x7f' + randomHex(5);
+}
+
 export class Registrar {
   private readonly authDialogs = new Map<string, AuthDialog>();
 
   constructor(
     private readonly ctx: ChanSipContext,
     private readonly qualify: Qualify,
+    private readonly security: SipSecurity,
   ) {}
 
   /** After start or reload: expire what expired meanwhile, re-arm the others. */
@@ -95,7 +102,14 @@ export class Registrar {
         const oldest = this.authDialogs.keys().next().value;
         if (oldest !== undefined) this.authDialogs.delete(oldest);
       }
-      d = { nonce: '', stale: false, tag: 'as' + randomHex(4), at: Date.now() };
+      d = {
+        nonce: '',
+        stale: false,
+        tag: 'as' + randomHex(4),
+        at: Date.now(),
+        exten: '',
+        sessionId: sessionPointer(),
+      };
       this.authDialogs.set(callId, d);
     }
     return d;
@@ -120,27 +134,38 @@ export class Registrar {
     );
   }
 
+  /** handle_request_register(), then the security event handle_incoming() raises for it. */
   handleRegister(req: SipRequest, src: Addr): void {
+    if (this.security.refused(src)) {
+      this.ctx.reply(req, src, 403, 'Forbidden');
+      return;
+    }
+    const d = this.authDialog(getHeader(req, 'Call-ID') ?? '');
+    const outcome = this.verify(req, src, d);
+    this.security.reportRegister(outcome, req, src, d);
+  }
+
+  /** register_verify(): answers the REGISTER and says how its authentication went. */
+  private verify(req: SipRequest, src: Addr, d: AuthDialog): RegisterOutcome {
     const { ctx } = this;
     const g = ctx.config.general;
-    const callId = getHeader(req, 'Call-ID') ?? '';
-    const d = this.authDialog(callId);
     const to = parseNameAddr(getHeader(req, 'To') ?? '');
     const toUri = to ? parseUri(to.uri) : undefined;
     if (!toUri) {
       ctx.log.info(`SIP: invalid To address in REGISTER from ${fmtAddr(src)}`);
       ctx.reply(req, src, 400, 'Bad Request', [], d.tag);
-      return;
+      return 'bad-to';
     }
     if (!toUri.host) {
       ctx.reply(req, src, 404, 'Not found', [], d.tag);
-      return;
+      return 'unknown-domain';
     }
     const name = toUri.user || toUri.host;
+    d.exten = name;
     const found = ctx.peerTable.find(name);
     let peer: Peer | undefined = found;
     let bogus = false;
-    let res: CheckResult | 'not-found' | 'acl' | 'not-dynamic' = 'ok';
+    let res: RegisterOutcome = 'ok';
     if (peer && peer.cfg.acl && !peer.cfg.acl.allows(src.host)) {
       peer = undefined;
       res = 'acl';
@@ -162,10 +187,10 @@ export class Registrar {
         bogus,
       );
     }
-    if (res === 'sent') return;
+    if (res === 'sent') return res;
     if (res === 'ok' && peer) {
       this.registerContact(req, src, peer, d);
-      return;
+      return res;
     }
     const rejected = (cause: string): void => {
       if (g.authFailureEvents && found) {
@@ -199,6 +224,7 @@ export class Registrar {
       default:
         break;
     }
+    return res;
   }
 
   private checkAuth(
@@ -302,6 +328,7 @@ export class Registrar {
       f.forceRport || via?.params.has('rport') || (f.autoRport && natDetected) || !isNumericHost(uri.host);
     const addr: Addr = useSource ? { ...src } : { host: uri.host, port: uri.port ?? STANDARD_SIP_PORT };
     const old = this.bind(peer, addr, curi, getHeader(req, 'User-Agent') ?? '', (expire + 10) * 1000);
+    if (!peer.username) peer.username = uri.user;
     ctx.reply(
       req,
       src,
