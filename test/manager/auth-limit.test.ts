@@ -137,6 +137,9 @@ test('the limiter: a window opens at the first failure, the block ends, success 
   const off = new AuthFailureLimiter({ ...AUTHFAIL_DEFAULTS });
   for (let i = 0; i < 100; i++) assert.equal(off.fail('10.0.0.9'), false);
   assert.equal(off.size, 0, 'off: nothing is tracked');
+  const many = new AuthFailureLimiter({ limit: 5, windowSec: 60, blockSec: 60 }, () => now);
+  for (let i = 0; i < 10_050; i++) many.fail(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+  assert.equal(many.size, 10_000, 'at most 10,000 addresses are tracked');
 
   const s = { ...AUTHFAIL_DEFAULTS };
   const warnings: string[] = [];
