@@ -286,8 +286,7 @@ test('each register_verify() outcome raises its event: SuccessfulAuth, Challenge
     // Digest username differs from the peer: ChallengeResponseFailed (and a new challenge).
     const m1 = await ua.register('test-201', 'mm-1@ua');
     const m2 = await ua.register('test-201', 'mm-1@ua', [ua.authorization(m1, 'intruder', '0'.repeat(32))]);
-    assert.equal(m2.status, 401, 'alwaysauthreject answers a mismatch with a challenge');
-    // The event names the dialog's nonce as it stands after the answer (p->nonce): the new one.
+    assert.equal(m2.status, 403, 'alwaysauthreject answers as to a wrong password (fake auth)');
     await waitFor(() => fresh('ChallengeResponseFailed').length === 1, 5000, 'ChallengeResponseFailed');
     assertEvent(
       fresh('ChallengeResponseFailed')[0],
@@ -295,18 +294,20 @@ test('each register_verify() outcome raises its event: SuccessfulAuth, Challenge
       'Error',
       '1',
       [
-        ['Challenge', nonceOf(m2)],
+        ['Challenge', nonceOf(m1)],
         ['Response', 'intruder'],
         ['ExpectedResponse', 'phone201'],
       ],
       { account: 'test-201', ...at },
     );
 
-    // A static peer may not register: FailedACL peer_not_dynamic.
+    // A static peer may not register: FailedACL peer_not_dynamic; answered like a wrong password.
     const s1 = await ua.register('test-203', 'st-1@ua');
     assert.equal(s1.status, 401);
-    await waitFor(() => fresh('FailedACL').length === 1, 5000, 'FailedACL');
-    assertEvent(fresh('FailedACL')[0], 'FailedACL', 'Error', '1', [['ACLName', 'peer_not_dynamic']], {
+    const s2 = await ua.register('test-203', 'st-1@ua', [ua.authorization(s1, 'test-203', '0'.repeat(32))]);
+    assert.equal(s2.status, 403);
+    await waitFor(() => fresh('FailedACL').length === 2, 5000, 'FailedACL');
+    assertEvent(fresh('FailedACL')[1], 'FailedACL', 'Error', '1', [['ACLName', 'peer_not_dynamic']], {
       account: 'test-203',
       ...at,
     });

@@ -134,6 +134,21 @@ export class Registrar {
     );
   }
 
+  /**
+   * transmit_fake_auth_response(): answer exactly as a real peer with a wrong password would (a
+   * challenge, then 403 to a response to our current nonce), so that nothing tells an unknown,
+   * static or ACL-refused name from a real one.
+   */
+  private fakeAuth(req: SipRequest, src: Addr, d: AuthDialog): void {
+    const token = getHeader(req, 'Authorization');
+    const theirNonce = token ? (parseDigest(token)?.get('nonce') ?? '') : '';
+    if (!d.nonce || !token || d.nonce.toLowerCase() !== theirNonce.toLowerCase()) {
+      this.challenge(req, src, d, false);
+      return;
+    }
+    this.ctx.reply(req, src, 403, 'Forbidden', [], d.tag);
+  }
+
   /** handle_request_register(), then the security event handle_incoming() raises for it. */
   handleRegister(req: SipRequest, src: Addr): void {
     if (this.security.refused(src)) {
@@ -211,7 +226,7 @@ export class Registrar {
       case 'not-dynamic':
       case 'acl':
         if (g.alwaysAuthReject) {
-          this.challenge(req, src, d, false);
+          this.fakeAuth(req, src, d);
           rejected(res === 'not-dynamic' ? 'AUTH_PEER_NOT_DYNAMIC' : 'URI_NOT_FOUND');
         } else if (res === 'not-dynamic') {
           ctx.reply(req, src, 403, 'Forbidden', [], d.tag);
