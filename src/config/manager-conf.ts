@@ -21,6 +21,7 @@ import { parseSockAddr } from './addr.js';
 import { denyAllRules, parseHa } from './acl.js';
 import { loadAclConf, type NamedAcls } from './acl-conf.js';
 import { DEFAULT_CERTFILE, readTlsOption, type TlsBind } from './tls-conf.js';
+import { AUTHFAIL_DEFAULTS, readAuthFailOption } from './authfail.js';
 
 export const DEFAULT_MANAGER_PORT = 5038;
 export const DEFAULT_MANAGER_TLS_PORT = 5039;
@@ -42,6 +43,7 @@ export function managerDefaults(): ManagerGeneralConfig {
     httptimeout: 60,
     authtimeout: 30,
     authlimit: 50,
+    authFail: { ...AUTHFAIL_DEFAULTS },
     channelvars: [],
     disabledevents: [],
     tls: {
@@ -73,6 +75,7 @@ function parseGeneral(section: ConfSection | undefined, warnings: ConfWarning[])
     const w = (message: string) => warnings.push({ file: e.file, line: e.line, message });
     const v = e.value;
     if (readTlsOption(g.tls, tlsBind, e.key, v, w)) continue;
+    if (readAuthFailOption(g.authFail, e.key, v, w)) continue;
     switch (e.key.toLowerCase()) {
       case 'enabled':
         g.enabled = astTrue(v);

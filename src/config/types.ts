@@ -4,6 +4,8 @@
  * `#include` / `#tryinclude` (globs allowed), templates `[name](!)` and `[name](tpl1,tpl2)`.
  */
 
+import type { AuthFailLimitSettings } from './authfail.js';
+
 export interface ConfEntry {
   /** Key as written (case kept; loaders compare case-insensitively as Asterisk does). */
   key: string;
@@ -98,6 +100,8 @@ export interface ManagerGeneralConfig {
   /** Seconds. */
   authtimeout: number;
   authlimit: number;
+  /** amikit's failed-authentication limit per source address (authfaillimit=0: off). */
+  authFail: AuthFailLimitSettings;
   channelvars: string[];
   disabledevents: string[];
   tls: ManagerTlsConfig;

@@ -15,7 +15,7 @@ import {
   buildResponse,
   SipParseError,
   type SipRequest,
-} from '../../src/modules/sip/message.js';
+} from '../../src/sip/index.js';
 import {
   parseRegisterLine,
   parseSipConf,

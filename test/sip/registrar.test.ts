@@ -16,7 +16,7 @@ import {
   digestResponse,
   getHeader,
   type SipResponse,
-} from '../../src/modules/sip/message.js';
+} from '../../src/sip/index.js';
 import {
   startSipServer,
   startStub,

@@ -7,6 +7,7 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { ActionContext } from '../context.js';
 import { delay, type Manager } from '../manager.js';
 import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
+import { countLoginFailure, loginLimiter } from '../login-limit.js';
 
 /** Equal-length digests make the comparison independent of where or whether lengths differ. */
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -79,12 +80,18 @@ export async function actionLogin(ctx: ActionContext): Promise<void> {
     ctx.ack('Already authenticated');
     return;
   }
-  if (!authenticate(ctx, manager)) {
+  const limiter = loginLimiter(manager);
+  const refused = limiter.blocked(s.transport.remoteAddress);
+  if (refused)
+    manager.log.info(`${s.transport.remoteAddress} refused: too many failed logins (authfaillimit)`);
+  if (refused || !authenticate(ctx, manager)) {
+    if (!refused) countLoginFailure(ctx, limiter);
     await delay(1000);
     ctx.error('Authentication failed');
     ctx.endSession = true;
     return;
   }
+  limiter.succeed(s.transport.remoteAddress);
   if (s.displayconnects) {
     const http = s.transport.kind === 'HTTP' ? 'HTTP ' : '';
     manager.log.info(

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseConfFile, parseConfText } from '../../config/conf-parser.js';
 import { Acl, parseHa } from '../../config/acl.js';
 import type { AclRule, ConfDocument, ConfEntry } from '../../config/types.js';
+import { AUTHFAIL_DEFAULTS, type AuthFailLimitSettings, readAuthFailOption } from '../../config/authfail.js';
 
 export const STANDARD_SIP_PORT = 5060;
 export const DEFAULT_MAXMS = 2000;
@@ -73,6 +74,8 @@ export interface SipGeneral {
   registerAttempts: number;
   alwaysAuthReject: boolean;
   authFailureEvents: boolean;
+  /** amikit's failed-authentication limit per source address (authfaillimit=0: off). */
+  authFail: AuthFailLimitSettings;
   language: string;
   codecs: string[];
   flags: PeerFlags;
@@ -197,6 +200,7 @@ function defaultGeneral(): SipGeneral {
     registerAttempts: 0,
     alwaysAuthReject: true,
     authFailureEvents: false,
+    authFail: { ...AUTHFAIL_DEFAULTS },
     language: '',
     codecs: [...DEFAULT_CODECS],
     flags: defaultFlags(),
@@ -658,6 +662,7 @@ export function parseSipConf(doc: ConfDocument): SipConfig {
     const v = e.value;
     const w = (m: string): void => warn(`${e.file}:${e.line}: ${m}`);
     if (commonOption(g.flags, k, v, w)) continue;
+    if (readAuthFailOption(g.authFail, k, v, w)) continue;
     switch (k) {
       case 'context':
         g.context = v;

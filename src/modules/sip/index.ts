@@ -12,6 +12,7 @@ import { actionPrivilege, actionSynopsis } from '../../spec.js';
 import type { Logger } from '../../logger.js';
 import { loadSipConf, type SipConfig } from './config.js';
 import { SipCore, type DeviceStateSink, type SipClock, type SimResult } from './core.js';
+import { createSipEvents } from './events.js';
 import {
   cliShowPeer,
   cliShowPeers,
@@ -91,26 +92,7 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
     deviceState: opts.deviceState,
     clock: opts.clock,
     bind: opts.bindOverride,
-    events: {
-      peerStatus: (peer, status, extra) => {
-        manager?.publish('PeerStatus', EVENT_FLAG.SYSTEM, [
-          ['ChannelType', 'SIP'],
-          ['Peer', `SIP/${peer}`],
-          ['PeerStatus', status],
-          ...extra,
-        ]);
-      },
-      registry: (username, domain, status, cause) => {
-        const h: Array<[string, string]> = [
-          ['ChannelType', 'SIP'],
-          ['Username', username],
-          ['Domain', domain],
-          ['Status', status],
-        ];
-        if (cause) h.push(['Cause', cause]);
-        manager?.publish('Registry', EVENT_FLAG.SYSTEM, h);
-      },
-    },
+    events: createSipEvents((name, category, headers) => manager?.publish(name, category, headers)),
   });
 
   const qualifyDone = (id: string, peer: string): void => {

@@ -1,10 +1,11 @@
 /**
  * A small, strict SIP message model (RFC 3261 §7, §20, §25): parse one UDP datagram into a request
- * or a response, build messages, and read the header forms the registrar and the client side need
- * (name-addr, URIs, Via, digest credentials). Anything that does not parse throws SipParseError;
- * the transport drops such datagrams with a log line. No other exception escapes from here.
+ * or a response, build messages, and read the header forms a registrar and a client side need
+ * (name-addr, URIs, Via). Anything that does not parse throws SipParseError; the transport drops
+ * such datagrams with a log line. No other exception escapes from here. Shared by every SIP channel
+ * driver: it knows nothing of AMI nor of chan_sip.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export class SipParseError extends Error {
   constructor(message: string) {
@@ -380,52 +381,6 @@ export function parseVia(value: string): Via | undefined {
     params.set((eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase(), eq < 0 ? '' : t.slice(eq + 1).trim());
   }
   return { transport: m[1].toUpperCase(), host: hp.host, port: hp.port, params };
-}
-
-// ---- digest authentication ---------------------------------------------------------------------
-
-/** `Digest a=b, c="d"` into a lower-cased key map; undefined when it is not a Digest header. */
-export function parseDigest(value: string): Map<string, string> | undefined {
-  const m = /^\s*Digest\s+(.*)$/is.exec(value);
-  if (!m) return undefined;
-  const out = new Map<string, string>();
-  const re = /\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*(?:,|$)/gy;
-  const text = m[1];
-  let pos = 0;
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const r = re.exec(text);
-    if (!r || r[0].length === 0) return out.size ? out : undefined;
-    out.set(r[1].toLowerCase(), r[2] !== undefined ? r[2].replace(/\\(.)/g, '$1') : (r[3] ?? ''));
-    pos = re.lastIndex;
-  }
-  return out;
-}
-
-export function md5hex(s: string): string {
-  return createHash('md5').update(s, 'latin1').digest('hex');
-}
-
-export interface DigestInput {
-  username: string;
-  realm: string;
-  /** The secret, or md5secret (an MD5 of user:realm:secret) when `ha1` is true. */
-  secret: string;
-  ha1?: boolean;
-  method: string;
-  uri: string;
-  nonce: string;
-  qop?: string;
-  nc?: string;
-  cnonce?: string;
-}
-
-/** RFC 2617 response (qop=auth or none), as build_reply_digest / check_auth compute it. */
-export function digestResponse(d: DigestInput): string {
-  const ha1 = d.ha1 ? d.secret : md5hex(`${d.username}:${d.realm}:${d.secret}`);
-  const ha2 = md5hex(`${d.method}:${d.uri}`);
-  if (d.qop) return md5hex(`${ha1}:${d.nonce}:${d.nc ?? ''}:${d.cnonce ?? ''}:${d.qop}:${ha2}`);
-  return md5hex(`${ha1}:${d.nonce}:${ha2}`);
 }
 
 // ---- identifiers -------------------------------------------------------------------------------
