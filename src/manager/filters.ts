@@ -8,6 +8,12 @@
 import type { AmiEvent } from './events.js';
 import { tryCompilePattern, PatternError, type Pattern } from '../pattern/index.js';
 
+/**
+ * Filters one session may add with the Filter action (Asterisk has no limit). Each regex filter costs
+ * up to one capped match per event, so their number is the other factor of the per-event work.
+ */
+export const MAX_SESSION_FILTERS = 64;
+
 export type MatchMethod = 'regex' | 'exact' | 'starts_with' | 'ends_with' | 'contains' | 'none';
 
 export interface EventFilter {

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
 import { loggedIn, type RawAmi, type RawMsg } from '../manager/helpers/raw-ami.js';
+import { MAX_SESSION_FILTERS } from '../../src/manager/filters.js';
 
 /** Far more than any of these requests needs; a backtracking RegExp takes seconds to minutes. */
 const FAST_MS = 1000;
@@ -201,4 +202,19 @@ test('CLI: channel request hangup /re/ and sip show peers like take the same eng
   assert.match(peers.raw, /0 sip peers/);
   const usage = await cmd('sip show peers like (a)\\1');
   assert.match(usage.raw, /Usage: sip show peers/);
+});
+
+test('the Filter action: a session holds at most MAX_SESSION_FILTERS filters', async () => {
+  const c = await login();
+  const add = (filter: string): Promise<RawMsg> =>
+    c.action('Filter', [
+      ['Operation', 'Add'],
+      ['Filter', filter],
+    ]);
+  for (let i = 0; i < MAX_SESSION_FILTERS; i++)
+    assert.equal((await add(`Event: E${i}$`)).get('Response'), 'Success');
+  const over = await add('Event: one-too-many');
+  assert.equal(over.get('Response'), 'Error');
+  assert.equal(over.get('Message'), `Too many filters: a session may add ${MAX_SESSION_FILTERS}`);
+  assert.equal((await c.action('Ping')).get('Ping'), 'Pong');
 });
