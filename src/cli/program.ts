@@ -21,6 +21,7 @@ import {
   type ConnectionFlags,
 } from './connection.js';
 import { CliError, EXIT } from './errors.js';
+import { PatternError, tryCompilePattern, type Pattern } from '../pattern/index.js';
 import { colorEnabled, formatEvent, formatResult, painter, toJson } from './format.js';
 import { serve, type CliIO } from './serve.js';
 import { AmiShell, parseParams } from './shell.js';
@@ -124,15 +125,13 @@ function failure(e: unknown, io: CliIO): number {
 
 /** Event filters as Asterisk's eventfilter: a regex tested on each `Header: value` line; `!regex` excludes. */
 export function eventMatcher(filters: string[]): (e: AmiEvent) => boolean {
-  const inc: RegExp[] = [];
-  const exc: RegExp[] = [];
+  const inc: Pattern[] = [];
+  const exc: Pattern[] = [];
   for (const f of filters) {
-    try {
-      if (f.startsWith('!')) exc.push(new RegExp(f.slice(1)));
-      else inc.push(new RegExp(f));
-    } catch (e) {
-      throw new CliError(`--filter: ${(e as Error).message}`, EXIT.usage);
-    }
+    const src = f.startsWith('!') ? f.slice(1) : f;
+    const p = tryCompilePattern(src);
+    if (p instanceof PatternError) throw new CliError(`--filter: /${src}/: ${p.message}`, EXIT.usage);
+    (f.startsWith('!') ? exc : inc).push(p);
   }
   const lines = (e: AmiEvent): string[] => {
     const out: string[] = [];
@@ -142,8 +141,8 @@ export function eventMatcher(filters: string[]): (e: AmiEvent) => boolean {
   };
   return (e) => {
     const ls = lines(e);
-    if (inc.length > 0 && !inc.some((re) => ls.some((l) => re.test(l)))) return false;
-    return !exc.some((re) => ls.some((l) => re.test(l)));
+    if (inc.length > 0 && !inc.some((re) => ls.some((l) => re.testHead(l)))) return false;
+    return !exc.some((re) => ls.some((l) => re.testHead(l)));
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../client/index.js';
 import type { ActionCatalog } from './spec.js';
 import { formatEvent, formatResult, painter, type Paint } from './format.js';
+import { PatternError, tryCompilePattern, type Pattern } from '../pattern/index.js';
 
 export interface ShellOptions {
   client: AmiClient;
@@ -86,13 +87,20 @@ export function parseParams(words: string[]): AnyParams {
   return params;
 }
 
+/** A filter typed in the shell: case-insensitive, on the linear-time engine; throws a readable Error. */
+function userPattern(src: string): Pattern {
+  const p = tryCompilePattern(src, { ignoreCase: true });
+  if (p instanceof PatternError) throw new Error(`invalid regex /${src}/: ${p.message}`);
+  return p;
+}
+
 export class AmiShell {
   private readonly rl: readline.Interface;
   private readonly paint: Paint;
   private readonly out: NodeJS.WritableStream;
   private readonly terminal: boolean;
   private showEvents: boolean;
-  private eventFilter: RegExp | null = null;
+  private eventFilter: Pattern | null = null;
   private multi: { action: string; pairs: Array<[string, string]> } | null = null;
   private chain: Promise<void> = Promise.resolve();
   private quitting = false;
@@ -219,8 +227,8 @@ export class AmiShell {
         return;
       }
       if (cmd === 'actions' || cmd === '/actions') {
-        const re = words[1] ? new RegExp(words[1], 'i') : null;
-        const names = this.opts.catalog.names.filter((n) => !re || re.test(n));
+        const re = words[1] ? userPattern(words[1]) : null;
+        const names = this.opts.catalog.names.filter((n) => !re || re.testHead(n));
         this.write(names.join('  ') + '\n');
         return;
       }
@@ -291,7 +299,7 @@ export class AmiShell {
       this.notice(`events ${sub}`);
     } else if (sub === 'filter') {
       const src = text.replace(/^\/events\s+filter\s*/i, '');
-      this.eventFilter = src === '' ? null : new RegExp(src, 'i');
+      this.eventFilter = src === '' ? null : userPattern(src);
       this.showEvents = true;
       this.notice(src === '' ? 'event filter cleared' : `showing events with a line matching /${src}/i`);
     } else {
@@ -330,7 +338,7 @@ export class AmiShell {
       const re = this.eventFilter;
       let ok = false;
       for (const [k, v] of Object.entries(e)) {
-        for (const x of Array.isArray(v) ? v : [v]) if (re.test(`${k}: ${x}`)) ok = true;
+        for (const x of Array.isArray(v) ? v : [v]) if (re.testHead(`${k}: ${x}`)) ok = true;
       }
       if (!ok) return;
     }

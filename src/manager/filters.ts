@@ -2,9 +2,17 @@
  * Event filters as manager.c implements them (manager_add_filter / should_send_event): legacy
  * `eventfilter = [!]regex` matched against the whole event text, and the advanced
  * `eventfilter(action(exclude),name(Event),header(Header),method(starts_with))` form.
- * Patterns are POSIX extended regexes in Asterisk; JavaScript's RegExp accepts the common subset.
+ * Patterns are POSIX extended regexes in Asterisk; here they run on the linear-time engine of
+ * src/pattern (RE2 semantics, POSIX bracket classes included), never on JavaScript's RegExp.
  */
 import type { AmiEvent } from './events.js';
+import { tryCompilePattern, PatternError, type Pattern } from '../pattern/index.js';
+
+/**
+ * Filters one session may add with the Filter action (Asterisk has no limit). Each regex filter costs
+ * up to one capped match per event, so their number is the other factor of the per-event work.
+ */
+export const MAX_SESSION_FILTERS = 64;
 
 export type MatchMethod = 'regex' | 'exact' | 'starts_with' | 'ends_with' | 'contains' | 'none';
 
@@ -14,7 +22,7 @@ export interface EventFilter {
   /** Header name with its trailing colon (`Channel:`), matched at line starts. */
   header: string | undefined;
   method: MatchMethod;
-  regex: RegExp | undefined;
+  regex: Pattern | undefined;
   text: string | undefined;
   /** The definition as given, for `manager show connected` style listings. */
   source: string;
@@ -80,17 +88,17 @@ export function compileFilter(criteria: string, patternIn: string): FilterResult
       return fail('No name or header option found and no filter pattern');
     }
   }
-  let regex: RegExp | undefined;
+  let regex: Pattern | undefined;
   let text: string | undefined;
   if (pattern.length > 0) {
     if (method === 'regex') {
-      try {
-        // Compiled once here, never per event. POSIX regexec without REG_NEWLINE lets '.' match a
-        // line break and anchors ^/$ at the ends of the whole event text: the 's' flag, no 'm'.
-        regex = new RegExp(posixClassesToJs(pattern), 's');
-      } catch (e) {
-        return { ok: false, error: 'compile', detail: (e as Error).message };
+      // Compiled once here, never per event. POSIX regexec without REG_NEWLINE lets '.' match a
+      // line break and anchors ^/$ at the ends of the whole event text: dotAll, not multi-line.
+      const r = tryCompilePattern(pattern, { dotAll: true });
+      if (r instanceof PatternError) {
+        return { ok: false, error: 'compile', detail: `${r.message} (${r.detail})` };
       }
+      regex = r;
     } else {
       text = pattern;
     }
@@ -101,26 +109,6 @@ export function compileFilter(criteria: string, patternIn: string): FilterResult
   };
 }
 
-const POSIX_CLASSES: Record<string, string> = {
-  alpha: 'A-Za-z',
-  digit: '0-9',
-  alnum: '0-9A-Za-z',
-  upper: 'A-Z',
-  lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~',
-  print: ' -~',
-  graph: '!-~',
-  cntrl: '\\x00-\\x1f\\x7f',
-  xdigit: '0-9A-Fa-f',
-};
-
-/** POSIX bracket classes (`[[:digit:]]`), which regcomp knows and JavaScript does not. */
-export function posixClassesToJs(pattern: string): string {
-  return pattern.replace(/\[:([a-z]+):\]/g, (m, name: string) => POSIX_CLASSES[name] ?? m);
-}
-
 function isMethod(s: string): s is MatchMethod {
   return ['regex', 'exact', 'starts_with', 'ends_with', 'contains', 'none'].includes(s);
 }
@@ -128,7 +116,8 @@ function isMethod(s: string): s is MatchMethod {
 function matchData(f: EventFilter, data: string): boolean {
   switch (f.method) {
     case 'regex':
-      return f.regex !== undefined && f.regex.test(data);
+      // An event is never refused: one longer than the pattern may scan is matched on its head.
+      return f.regex !== undefined && f.regex.testHead(data);
     case 'starts_with':
       return data.startsWith(f.text ?? '');
     case 'ends_with':

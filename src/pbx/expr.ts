@@ -1,8 +1,11 @@
 /**
- * `$[...]` expressions (ast_expr2 subset): | & = == != < > <= >= + - * / % =~ (regex match),
+ * `$[...]` expressions (ast_expr2 subset): | & = == != < > <= >= + - * / % =~ and : (regex match,
+ * `:` anchored at the start),
  * ! and unary -, `cond ? a :: b`, parentheses and quoted strings. Comparison is numeric when both
  * sides are numbers, string otherwise; true is "1", false "0", as Asterisk prints.
  */
+
+import { PatternError, tryCompilePattern } from '../pattern/index.js';
 
 type Tok = { t: 'op'; v: string } | { t: 'val'; v: string };
 
@@ -65,7 +68,30 @@ const num = (s: string): number => (isNum(s) ? Number(s) : 0);
 const truthy = (s: string): boolean => s !== '' && !(isNum(s) && Number(s) === 0);
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))));
 
-export function evaluateExpression(src: string): string {
+/**
+ * op_colon / op_eqtilde of ast_expr2.y: POSIX leftmost-longest, on the linear-time engine. A match
+ * gives group 1 (or the match length when there is no group); no match gives 0, or "" when the
+ * pattern has groups; a pattern that does not compile gives "" and Asterisk's warning.
+ */
+function regexOp(subject: string, source: string, anchored: boolean, warn: (m: string) => void): string {
+  const p = tryCompilePattern(source, { longest: true });
+  if (p instanceof PatternError) {
+    warn(`regcomp() error : ${p.message}`);
+    return '';
+  }
+  const none = p.groupCount === 0 ? '0' : '';
+  if (!p.fits(subject)) {
+    warn(
+      `regexec() error : subject of ${subject.length} characters is longer than the ${p.maxSubject} this pattern may scan`,
+    );
+    return none;
+  }
+  const m = p.exec(subject);
+  if (!m || (anchored && m.index !== 0)) return none;
+  return m.group1 ?? String(m.text.length);
+}
+
+export function evaluateExpression(src: string, warn: (message: string) => void = () => {}): string {
   const toks = lex(src);
   let pos = 0;
   const peek = (): Tok | undefined => toks[pos];
@@ -89,15 +115,9 @@ export function evaluateExpression(src: string): string {
   }
   function regex(): string {
     let l = primary();
-    while (isOp('=~')) {
-      pos++;
-      const r = primary();
-      try {
-        const m = new RegExp(r).exec(l);
-        l = m ? (m[1] ?? String(m[0].length)) : '0';
-      } catch {
-        l = '0';
-      }
+    while (isOp('=~') || isOp(':')) {
+      const anchored = toks[pos++].v === ':';
+      l = regexOp(l, primary(), anchored, warn);
     }
     return l;
   }

@@ -6,6 +6,7 @@
 import type { Channel } from './channel.js';
 import { stateDesc } from './channel.js';
 import { evaluateExpression, expressionTruthy } from './expr.js';
+import { PatternError, tryCompilePattern } from '../pattern/index.js';
 
 /** What functions may touch; the PBX core implements it. */
 export interface FuncEnv {
@@ -285,17 +286,26 @@ export const BUILTIN_FUNCTIONS: Record<string, DialplanFunction> = {
   },
   REGEX: {
     read(env, a) {
-      const m = /^\s*"((?:[^"\\]|\\.)*)"\s?(.*)$/s.exec(a);
+      const m = /^([^"]*)"((?:[^"\\]|\\.)*)"[ \t]?(.*)$/s.exec(a);
       if (!m) {
         env.warn('Malformed input to REGEX');
         return '0';
       }
-      try {
-        return new RegExp(m[1]).test(m[2]) ? '1' : '0';
-      } catch {
-        env.warn(`Malformed regex: ${m[1]}`);
-        return '0';
+      // func_strings.c logs "Malformed input %s(%s)" with the arguments as AST_NONSTANDARD_APP_ARGS
+      // left them: cut at the first quote. Its read fails with regerror()'s text in the buffer,
+      // which is the Value Getvar answers.
+      const p = tryCompilePattern(m[2]);
+      if (p instanceof PatternError) {
+        env.warn(`Malformed input REGEX(${m[1]}): ${p.message}`);
+        return p.message;
       }
+      if (!p.fits(m[3])) {
+        env.warn(
+          `Malformed input REGEX(${m[1]}): subject of ${m[3].length} characters is longer than the ${p.maxSubject} this pattern may scan`,
+        );
+        return '';
+      }
+      return p.test(m[3]) ? '1' : '0';
     },
   },
   CDR: {
@@ -319,7 +329,7 @@ export const BUILTIN_FUNCTIONS: Record<string, DialplanFunction> = {
       else env.channel?.cdrVars.set(f, v);
     },
   },
-  MATH: { read: (_e, a) => evaluateExpression(a) },
+  MATH: { read: (e, a) => evaluateExpression(a, (m) => e.warn(m)) },
   /** Second round of substitution (guarded by the `system` class at the AMI level). */
   EVAL: { read: (e, a) => e.substitute(a) },
 };

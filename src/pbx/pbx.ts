@@ -182,8 +182,8 @@ export class Pbx implements FuncEnvFactory {
     return undefined;
   }
 
-  /** Channels whose name matches a regular expression (AMI Hangup `/regex/`). */
-  findChannels(re: RegExp): Channel[] {
+  /** Channels whose name a pattern matches (a RegExp of ours, or a src/pattern Pattern). */
+  findChannels(re: { test(name: string): boolean }): Channel[] {
     return this.channels().filter((c) => re.test(c.name));
   }
 
@@ -403,6 +403,7 @@ export class Pbx implements FuncEnvFactory {
     const scope: SubstScope = {
       getVar: (n) => (ch ? this.lookupVar(ch, n) : this.globals.get(n)),
       callFunction: (n, a) => this.functions.read(this.funcEnv(ch), n, a),
+      warn: (m) => this.log('WARNING', m),
     };
     return substitute(text, scope);
   }

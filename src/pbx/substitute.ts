@@ -9,6 +9,8 @@ export interface SubstScope {
   getVar(name: string): string | undefined;
   /** Dialplan function read, e.g. name 'CALLERID', args 'num'. */
   callFunction(name: string, args: string): string;
+  /** Where `$[...]` reports what Asterisk logs as a WARNING (a pattern that does not compile). */
+  warn?(message: string): void;
 }
 
 /** Finds the index of the bracket closing the one opened at `open`, honouring nesting. */
@@ -38,7 +40,7 @@ export function substitute(s: string, scope: SubstScope, depth = 0): string {
         break;
       }
       const inner = substitute(s.slice(i + 2, end), scope, depth + 1);
-      out += o === '{' ? expandVar(inner, scope) : evaluateExpression(inner);
+      out += o === '{' ? expandVar(inner, scope) : evaluateExpression(inner, scope.warn);
       i = end + 1;
     } else {
       out += c;

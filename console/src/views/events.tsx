@@ -5,6 +5,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useLive } from '../hooks';
 import { LOG_LIMIT, type Live, type LogEntry } from '../live';
+import { PatternError, tryCompilePattern, type Pattern } from '../../../src/pattern/index.js';
 
 const SHOWN = 300;
 
@@ -22,17 +23,20 @@ export function EventLog({ live }: { live: Live }) {
   };
   const [open, setOpen] = useState<number | null>(null);
 
-  const re = useMemo((): RegExp | string => {
-    if (!filter) return /(?:)/;
-    try {
-      return new RegExp(filter, 'i');
-    } catch (e) {
-      return (e as Error).message;
-    }
+  // The server's linear-time engine: a pattern typed here cannot freeze the page either.
+  const re = useMemo((): Pattern | string | null => {
+    if (!filter) return null;
+    const p = tryCompilePattern(filter, { ignoreCase: true });
+    return p instanceof PatternError ? p.message : p;
   }, [filter]);
 
   const source = paused ?? live.log;
-  const matching = typeof re === 'string' ? [] : source.filter((e) => re.test(e.name) || re.test(e.text));
+  const matching =
+    typeof re === 'string'
+      ? []
+      : re === null
+        ? source
+        : source.filter((e) => re.testHead(e.name) || re.testHead(e.text));
   const shown = matching.slice(-SHOWN).reverse();
   const behind = paused ? live.logSeq - (paused[paused.length - 1]?.seq ?? 0) : 0;
 

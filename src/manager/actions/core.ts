@@ -6,7 +6,7 @@ import type { ActionContext } from '../context.js';
 import type { Manager } from '../manager.js';
 import type { AmiModule } from '../module.js';
 import type { CliResult } from '../cli.js';
-import { compileFilter } from '../filters.js';
+import { compileFilter, MAX_SESSION_FILTERS } from '../filters.js';
 import { formatTimestamp } from '../events.js';
 import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
 import { actionDocs, actionPrivilege, actionSynopsis } from '../../spec.js';
@@ -45,6 +45,10 @@ function actionFilter(ctx: ActionContext): void {
         ? 'Filter did not compile.  Check the syntax of the filter given.'
         : 'Filter was formatted incorrectly.  Check the syntax of the filter given.',
     );
+    return;
+  }
+  if (ctx.session.includes.length + ctx.session.excludes.length >= MAX_SESSION_FILTERS) {
+    ctx.error(`Too many filters: a session may add ${MAX_SESSION_FILTERS}`);
     return;
   }
   (r.filter.exclude ? ctx.session.excludes : ctx.session.includes).push(r.filter);

@@ -12,6 +12,7 @@ import type { Pbx } from '../../pbx/pbx.js';
 import type { OriginateOutcome } from '../../pbx/originate.js';
 import { bridgeHeaders, type Header } from './snapshots.js';
 import { astTrue } from '../../config/cstr.js';
+import { PatternError } from '../../pattern/index.js';
 import {
   compileRegex,
   hms,
@@ -249,7 +250,7 @@ export function actionHangup(env: CoreEnv, ctx: ActionContext): void {
   const source = regexFromSlashes(nameOrRegex);
   if (source === undefined) return ctx.error('Regex format invalid, Channel param should be /regex/');
   const re = compileRegex(source);
-  if (!re) return ctx.error(`Regex compile failed on: ${nameOrRegex}`);
+  if (re instanceof PatternError) return ctx.error(`Regex compile failed on: ${nameOrRegex}`);
   ctx.listStart('Channels hung up will follow');
   // Asterisk walks the channel container while hanging up; the other half of a Local pair goes
   // away asynchronously there, so every channel that matched at the start is reported.
@@ -257,7 +258,7 @@ export function actionHangup(env: CoreEnv, ctx: ActionContext): void {
   let out = '';
   const done = new Set<Channel>();
   for (const c of pbx.channels()) {
-    if (!re.test(c.name)) continue;
+    if (!re.testHead(c.name)) continue;
     // Workaround: the PBX recurses without end when both halves of a Local pair are hung up in
     // the same turn while both run the dialplan; the second half goes with the first anyway.
     if (!(c.localPeer && done.has(c.localPeer) && c.inPbx && c.localPeer.inPbx)) pbx.hangup(c, cause);

@@ -14,6 +14,7 @@ import type { Pbx } from '../../pbx/pbx.js';
 import { channelFormats } from './channel-actions.js';
 import { walkContexts, walkPriorities } from './info-actions.js';
 import { compileRegex, ess, globToRegex, hms, padCol, padLeft } from './util.js';
+import { PatternError } from '../../pattern/index.js';
 
 export interface CliEnv {
   pbx: Pbx;
@@ -246,14 +247,16 @@ export function channelRequestHangup(env: CliEnv, args: string[]): CliResult {
     }
     if (a.length >= 2 && a.startsWith('/') && a.endsWith('/')) {
       const re = compileRegex(a.slice(1, -1), true);
-      if (!re) {
-        lines.push(`${a} is not a valid POSIX Extended Regular Expression: Invalid regular expression`);
+      if (re instanceof PatternError) {
+        lines.push(`${a} is not a valid POSIX Extended Regular Expression: ${re.message}`);
         continue;
       }
-      if (!hangupMatching((n) => re.test(n))) lines.push(`${a} did not match a known channel`);
+      if (!hangupMatching((n) => re.testHead(n))) lines.push(`${a} did not match a known channel`);
     } else if (/[?*[]/.test(a)) {
       const re = globToRegex(a);
-      if (!hangupMatching((n) => re.test(n))) lines.push(`${a} did not match a known channel`);
+      // A glob too big for the engine is one fnmatch would not match anything with either.
+      const hit = !(re instanceof PatternError) && hangupMatching((n) => re.testHead(n));
+      if (!hit) lines.push(`${a} did not match a known channel`);
     } else lines.push(`${a} is not a known channel`);
   }
   return { lines };

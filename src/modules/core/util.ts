@@ -1,4 +1,10 @@
 import { separateArgs as separateConfArgs } from '../../config/cstr.js';
+import {
+  globToPatternSource,
+  tryCompilePattern,
+  type Pattern,
+  type PatternError,
+} from '../../pattern/index.js';
 /**
  * Small C-library look-alikes the core actions need to parse requests exactly as Asterisk does:
  * sscanf("%30d"), ast_true, AST_STANDARD_APP_ARGS, ast_callerid_parse + ast_shrink_phone_number,
@@ -86,15 +92,11 @@ export function ess(n: number): string {
 }
 
 /**
- * A POSIX ERE as Asterisk compiles it with regcomp(REG_EXTENDED), approximated by a JS RegExp.
- * Returns undefined when it does not compile.
+ * A POSIX ERE as Asterisk compiles it with regcomp(REG_EXTENDED), on the linear-time engine of
+ * src/pattern. Returns the regerror() text when it does not compile.
  */
-export function compileRegex(source: string, ignoreCase = false): RegExp | undefined {
-  try {
-    return new RegExp(source, ignoreCase ? 'i' : '');
-  } catch {
-    return undefined;
-  }
+export function compileRegex(source: string, ignoreCase = false): Pattern | PatternError {
+  return tryCompilePattern(source, { ignoreCase });
 }
 
 /**
@@ -110,22 +112,6 @@ export function regexFromSlashes(s: string): string | undefined {
  * fnmatch(pattern, name, FNM_NOESCAPE | FNM_PATHNAME | FNM_CASEFOLD) for `channel request hangup`:
  * `*` and `?` never match `/`, `[...]` classes.
  */
-export function globToRegex(glob: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += '[' + body.replace(/\\/g, '\\\\') + ']';
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(re + '$', 'i');
+export function globToRegex(glob: string): Pattern | PatternError {
+  return tryCompilePattern(globToPatternSource(glob, false), { ignoreCase: true });
 }

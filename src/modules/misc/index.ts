@@ -16,6 +16,7 @@ import { parseConfFile } from '../../config/conf-parser.js';
 import { isWithin } from '../../config/conf-include.js';
 import { ConfSyntaxError, type ConfDocument, type ConfSection } from '../../config/types.js';
 import { actionPrivilege, actionSynopsis } from '../../spec.js';
+import { PatternError, tryCompilePattern } from '../../pattern/index.js';
 
 export interface MiscModuleOptions {
   /** The configuration directory GetConfig & co. read from. */
@@ -69,14 +70,6 @@ function allCategories(doc: ConfDocument): ConfSection[] {
   return out;
 }
 
-function compile(re: string): RegExp | undefined {
-  try {
-    return new RegExp(re);
-  } catch {
-    return undefined;
-  }
-}
-
 /** ast_strsep(..., AST_STRSEP_STRIP): split on the first `sep`, blanks trimmed. */
 function strsep(s: string, sep: string): [string, string | undefined] {
   const i = s.indexOf(sep);
@@ -84,8 +77,16 @@ function strsep(s: string, sep: string): [string, string | undefined] {
   return [s.slice(0, i).trim(), s.slice(i + 1)];
 }
 
-/** does_category_match() of main/config.c. */
-export function categoryMatches(cat: ConfSection, name: string, filter: string): boolean {
+/**
+ * does_category_match() of main/config.c. `onError` gets the line Asterisk logs at ERROR level when a
+ * pattern does not compile (then nothing matches).
+ */
+export function categoryMatches(
+  cat: ConfSection,
+  name: string,
+  filter: string,
+  onError: (message: string) => void = () => {},
+): boolean {
   if (name && cat.name.toLowerCase() !== name.toLowerCase()) return false;
   if (!filter) return !cat.isTemplate;
   let found = 0;
@@ -108,10 +109,18 @@ export function categoryMatches(cat: ConfSection, name: string, filter: string):
       }
       continue;
     }
-    const rn = compile(matchName);
-    const rv = compile(matchValue);
-    if (!rn || !rv) return false;
-    if (cat.entries.some((e) => rn.test(e.key) && rv.test(e.value))) found++;
+    const rn = tryCompilePattern(matchName);
+    if (rn instanceof PatternError) {
+      onError(`Regular expression '${matchName}' failed to compile: ${rn.message}`);
+      return false;
+    }
+    const rv = tryCompilePattern(matchValue);
+    if (rv instanceof PatternError) {
+      onError(`Regular expression '${matchValue}' failed to compile: ${rv.message}`);
+      return false;
+    }
+    // Names and values come from the file: one past what a pattern may scan is matched on its head.
+    if (cat.entries.some((e) => rn.testHead(e.key) && rv.testHead(e.value))) found++;
   }
   return found === expressions && (!cat.isTemplate || templateOk);
 }
@@ -120,6 +129,15 @@ const pad6 = (n: number): string => String(n).padStart(6, '0');
 
 /** json_escape(): only backslash and double quote are escaped. */
 const jsonEscape = (s: string): string => s.replace(/[\\"]/g, (c) => '\\' + c);
+
+/** Asterisk logs a bad Filter once per category; once per request says the same without the flood. */
+function logOnce(ctx: ActionContext): (message: string) => void {
+  let done = false;
+  return (message) => {
+    if (!done) ctx.manager.log.error(message);
+    done = true;
+  };
+}
 
 function fileError(ctx: ActionContext, error: 'missing' | 'invalid'): void {
   ctx.error(error === 'missing' ? 'Config file not found' : 'Config file has invalid format');
@@ -135,8 +153,9 @@ function getConfig(configDir: string): ActionHandler {
     if (!r.ok) return fileError(ctx, r.error);
     let out = 'Response: Success\r\n' + ctx.idLine();
     let catcount = 0;
+    const onError = logOnce(ctx);
     for (const cat of allCategories(r.doc)) {
-      if (!categoryMatches(cat, category, filter)) continue;
+      if (!categoryMatches(cat, category, filter, onError)) continue;
       const c = pad6(catcount);
       out += `Category-${c}: ${cat.name}\r\n`;
       if (cat.isTemplate) out += `IsTemplate-${c}: 1\r\n`;
@@ -163,8 +182,9 @@ function getConfigJson(configDir: string): ActionHandler {
     if (!r.ok) return fileError(ctx, r.error);
     let out = 'Response: Success\r\n' + ctx.idLine() + 'JSON: {';
     let comma1 = false;
+    const onError = logOnce(ctx);
     for (const cat of allCategories(r.doc)) {
-      if (!categoryMatches(cat, category, filter)) continue;
+      if (!categoryMatches(cat, category, filter, onError)) continue;
       out += (comma1 ? ',' : '') + '"' + jsonEscape(cat.name) + '":{';
       comma1 = true;
       let comma2 = false;
@@ -195,8 +215,9 @@ function listCategories(configDir: string): ActionHandler {
     if (!r.ok) return fileError(ctx, r.error);
     let out = 'Response: Success\r\n' + ctx.idLine();
     let catcount = 0;
+    const onError = logOnce(ctx);
     for (const cat of allCategories(r.doc)) {
-      if (!categoryMatches(cat, '', match)) continue;
+      if (!categoryMatches(cat, '', match, onError)) continue;
       out += `Category-${pad6(catcount)}: ${cat.name}\r\n`;
       catcount++;
     }

@@ -5,6 +5,7 @@
 import type { Peer, Registry, SipCore } from './core.js';
 import { peerStatusText, regStateText } from './core.js';
 import { STANDARD_SIP_PORT } from './config.js';
+import { PatternError, tryCompilePattern, type Pattern } from '../../pattern/index.js';
 
 type Pairs = Array<[string, string]>;
 
@@ -203,21 +204,19 @@ function peersLine(v: string[]): string {
 
 /** `sip show peers [like <pattern>]`; undefined for bad arguments (CLI_SHOWUSAGE). */
 export function cliShowPeers(core: SipCore, args: string[]): string[] | undefined {
-  let re: RegExp | undefined;
+  let re: Pattern | undefined;
   if (args.length === 2) {
     if (args[0].toLowerCase() !== 'like') return undefined;
-    try {
-      re = new RegExp(args[1]);
-    } catch {
-      return undefined;
-    }
+    const r = tryCompilePattern(args[1]);
+    if (r instanceof PatternError) return undefined;
+    re = r;
   } else if (args.length !== 0) return undefined;
   const lines = [peersLine(PEERS_HEADER)];
   let monOn = 0;
   let monOff = 0;
   let unmonOn = 0;
   let unmonOff = 0;
-  const peers = core.sortedPeers().filter((p) => !re || re.test(p.cfg.name));
+  const peers = core.sortedPeers().filter((p) => !re || re.testHead(p.cfg.name));
   for (const p of peers) {
     const c = p.cfg;
     const st = peerStatusText(p);
