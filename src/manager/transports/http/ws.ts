@@ -66,10 +66,15 @@ export function amiToJson(text: string): Record<string, string | string[]> {
 /** A client JSON object as header pairs (byte strings), or an error text. */
 export function jsonToParams(data: string): Param[] | string {
   let v: unknown;
+  // A flood of junk frames must not cost a stack trace each.
+  const traces = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     v = JSON.parse(data);
   } catch {
     return 'Failed to parse message: invalid JSON';
+  } finally {
+    Error.stackTraceLimit = traces;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     return 'Failed to parse message: not a JSON object';
@@ -217,12 +222,16 @@ export class WsTransport implements Transport {
     setTimeout(() => this.ws.terminate(), 1000).unref();
   }
 
-  /** The session ended (Logoff, failed Login, authtimeout, shutdown): close once the output is out. */
+  /**
+   * The session ended (Logoff, failed Login, authtimeout, shutdown): close once the output is out.
+   * Ended before any session was attached, the manager refused it (authlimit): 1013, try again later.
+   */
   end(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ws.close(1000, 'Goodbye');
-    setTimeout(() => this.ws.terminate(), 5000).unref();
+    if (this.session === null) this.ws.close(1013, 'too many unauthenticated sessions');
+    else this.ws.close(1000, 'Goodbye');
+    setTimeout(() => this.ws.terminate(), this.session === null ? 1000 : 5000).unref();
   }
 
   pause(): void {
@@ -259,8 +268,8 @@ export function attachWebSocket(manager: Manager, ws: WebSocket, req: IncomingMe
   });
   const session = manager.openSession(transport, { banner: false });
   if (!session) {
-    // authlimit: Asterisk closes such a TCP connection before the banner.
-    ws.close(1013, 'too many unauthenticated sessions');
+    // authlimit: Asterisk closes such a TCP connection before the banner; end() said 1013.
+    transport.clearTimers();
     return;
   }
   transport.session = session;
