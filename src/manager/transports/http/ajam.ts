@@ -68,6 +68,12 @@ export class Ajam {
     const cfg = this.deps.settings();
     if (!methodAllowed(req, res, cfg)) return;
     const { table } = this.deps;
+    // The body first: a request whose body never comes must not hold a session (nor an authlimit slot).
+    const params = await readParams();
+    if (!Array.isArray(params)) {
+      sendError(req, res, cfg, params.status, params.title, params.text, params.close);
+      return;
+    }
     let hs = table.find(managerIdFromCookies(parseCookies(req.headers.cookie)));
     if (!hs) {
       const created = table.create(peer);
@@ -82,11 +88,6 @@ export class Ajam {
     }
     hs.inuse++;
     try {
-      const params = await readParams();
-      if (!Array.isArray(params)) {
-        sendError(req, res, cfg, params.status, params.title, params.text, params.close);
-        return;
-      }
       const out = await this.run(hs, params);
       const httptimeout = this.httptimeout;
       // Reset the HTTP timeout; an unauthenticated session gets at most 5 seconds.
