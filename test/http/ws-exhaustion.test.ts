@@ -1,7 +1,7 @@
 /**
  * Issue 11, finding 2: a WebSocket client that never reads and sends a stream of tiny frames (invalid
- * ones, each earning an error reply, or pings, each earning a pong) is dropped, and the server's
- * memory stays bounded; an unauthenticated WebSocket session counts against authlimit and ends
+ * ones, each earning an error reply, or pings, each earning a pong), or a TCP client doing the same
+ * with tiny messages, is dropped, and the server's memory stays bounded; an unauthenticated WebSocket session counts against authlimit and ends
  * after authtimeout like a TCP one; an oversized frame closes the socket with 1009.
  */
 import { test, describe, before, after } from 'node:test';
@@ -42,6 +42,18 @@ function rawWebSocket(port: number, protocol: string): Promise<net.Socket> {
   });
 }
 
+/** A TCP AMI connection that has read its banner and reads nothing more. */
+function rawTcp(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.once('data', () => {
+      sock.pause();
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
+}
+
 /** One masked client frame (payload under 126 bytes). */
 function frame(opcode: number, payload: Buffer): Buffer {
   const mask = randomBytes(4);
@@ -77,7 +89,7 @@ async function flood(srv: ChildServer, protocol: string, unit: Buffer): Promise<
   const baseRetained = await srv.retained();
   const base = await srv.rss();
   let peak = base;
-  const sock = await rawWebSocket(srv.httpPort, protocol);
+  const sock = protocol === 'tcp' ? await rawTcp(srv.amiPort) : await rawWebSocket(srv.httpPort, protocol);
   let dropped = false;
   const gone = new Promise<void>((r) =>
     sock.once('close', () => {
@@ -126,7 +138,7 @@ async function flood(srv: ChildServer, protocol: string, unit: Buffer): Promise<
   };
 }
 
-describe('a WebSocket client that never reads', { timeout: 120_000 }, () => {
+describe('a client that never reads and floods', { timeout: 120_000 }, () => {
   let srv: ChildServer;
   before(async () => {
     srv = await startChildServer(conformanceConfigDir());
@@ -139,6 +151,7 @@ describe('a WebSocket client that never reads', { timeout: 120_000 }, () => {
     ['ami-json, invalid JSON frames', 'ami-json', frame(0x1, Buffer.from('x'))],
     ['ami, frames that are no action', 'ami', frame(0x1, Buffer.from('x'))],
     ['ami-json, pings', 'ami-json', frame(0x9, Buffer.alloc(125, 0x61))],
+    ['TCP, messages that are no action', 'tcp', Buffer.from('x\r\n\r\n')],
   ];
   for (const [name, protocol, unit] of cases) {
     test(`${name}: nothing piles up, dropped, server RSS grows < ${RSS_BOUND_MB} MB`, async (t) => {

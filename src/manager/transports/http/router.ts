@@ -101,18 +101,19 @@ export function webEnabled(manager: Manager): boolean {
 }
 
 /**
- * http_request_headers_get() and httpd_process_request(): a request line or header line of
- * MAX_HTTP_LINE_LENGTH - 1 bytes or more, or more than MAX_HTTP_REQUEST_HEADERS headers, is refused.
+ * http_request_headers_get() and httpd_process_request(): a request line or header line that does not
+ * fit ast_iostream_gets()'s buffer with its CRLF (MAX_HTTP_LINE_LENGTH bytes or more), or more than
+ * MAX_HTTP_REQUEST_HEADERS headers, is refused.
  */
 export function requestHeadError(req: IncomingMessage): RequestError | undefined {
   const line = (req.method ?? '').length + 1 + (req.url ?? '').length + 1 + 8 + 2;
-  if (line >= MAX_HTTP_LINE_LENGTH - 1)
+  if (line >= MAX_HTTP_LINE_LENGTH)
     return { status: 400, title: 'Bad Request', text: 'Request line too long', close: true };
   const raw = req.rawHeaders;
   if (raw.length / 2 > MAX_HTTP_REQUEST_HEADERS)
     return { status: 413, title: 'Request Entity Too Large', text: 'Too many headers', close: true };
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length + 2 + raw[i + 1].length + 2 >= MAX_HTTP_LINE_LENGTH - 1)
+    if (raw[i].length + 2 + raw[i + 1].length + 2 >= MAX_HTTP_LINE_LENGTH)
       return { status: 400, title: 'Bad Request', text: 'Header line too long', close: true };
   }
   return undefined;
