@@ -6,7 +6,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
-const ALONE = ['slow-consumer.test.ts', 'console.test.ts', 'fuzz.test.ts'];
+const ALONE = [
+  'slow-consumer.test.ts',
+  'console.test.ts',
+  'fuzz.test.ts',
+  'ws-exhaustion.test.ts',
+  'http-exhaustion.test.ts',
+];
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {

@@ -107,8 +107,9 @@ export class Session {
   /** Starts the unauthenticated phase: banner and authtimeout (Asterisk counts whole seconds). */
   start(banner = true): void {
     if (banner) this.write('Asterisk Call Manager/' + this.manager.amiVersion + '\r\n');
-    // authtimeout belongs to stream sessions (session_do); HTTP sessions expire by httptimeout.
-    if (this.transport.kind !== 'HTTP') this.armAuthTimeout();
+    // Asterisk arms authtimeout on stream sessions only (session_do); HTTP sessions get it too, so
+    // that one that keeps polling without logging in cannot hold an authlimit slot for good.
+    this.armAuthTimeout();
   }
 
   private armAuthTimeout(): void {

@@ -92,3 +92,56 @@ export const CONFORMANCE_SECRETS: Record<string, string> = {
   filtered2: 'filtered2',
   acluser: 'acluser',
 };
+
+/** amikit in a child process (see server-child.ts): its ports, its RSS on demand, and a stop. */
+export interface ChildServer {
+  amiPort: number;
+  httpPort: number;
+  rss(): Promise<number>;
+  /** Heap and external bytes still referenced after a full GC. */
+  retained(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startChildServer(configDir: string): Promise<ChildServer> {
+  const { fork } = await import('node:child_process');
+  const child = fork(join(import.meta.dirname, 'server-child.ts'), [configDir], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(pick: (m: Record<string, unknown>) => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: unknown): void => {
+        const v = pick(m as Record<string, unknown>);
+        if (v === undefined) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(v);
+      };
+      const onExit = (code: number | null): void => reject(new Error(`server child exited (${code})`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = await next((m) => (m.ready ? m : undefined));
+  return {
+    amiPort: Number(ready.amiPort),
+    httpPort: Number(ready.httpPort),
+    rss: () => {
+      const p = next((m) => (typeof m.rss === 'number' ? m.rss : undefined));
+      child.send('rss');
+      return p;
+    },
+    retained: () => {
+      const p = next((m) => (typeof m.retained === 'number' ? m.retained : undefined));
+      child.send('retained');
+      return p;
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.send('stop');
+      await gone;
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,18 +1,14 @@
 /**
  * A TCP or TLS socket as a session transport. Writes made in one tick go out in one writev
- * (cork/uncork). A reader that stops reading is dropped when its buffered output makes no progress
- * for the session's writetimeout, as Asterisk's write timeout does, so it never slows the others.
+ * (cork/uncork). Output obeys the OutputGuard rule: a reader that stops reading is dropped when its
+ * buffered output makes no progress for the session's writetimeout, as Asterisk's write timeout
+ * does, so it never slows the others, and its input is not read while its output is backed up.
  */
 import type { Socket } from 'node:net';
 import { AmiParser } from '../../protocol/parser.js';
 import type { Manager } from '../manager.js';
 import type { Session, Transport, TransportKind } from '../session.js';
-
-/** Least total time without any progress before a stream session is dropped as not reading. */
-const MIN_STALL_MS = 500;
-
-/** Output a session may have queued before it is dropped at once, whatever its write timeout. */
-const HARD_OUTPUT_LIMIT = 64 * 1024 * 1024;
+import { OutputGuard } from './output-guard.js';
 
 export class StreamTransport implements Transport {
   readonly kind: TransportKind;
@@ -22,12 +18,12 @@ export class StreamTransport implements Transport {
   readonly localPort: number;
   session: Session | null = null;
   private readonly socket: Socket;
+  private readonly guard: OutputGuard;
   private corked = false;
-  private stallTimer: NodeJS.Timeout | null = null;
-  private lastPending = 0;
-  /** Bytes handed to the socket since the last progress check. */
-  private queuedSince = 0;
   private ended = false;
+  /** Input is paused by the session (actions queued) or by the guard (output backed up). */
+  private pausedBySession = false;
+  private pausedByOutput = false;
 
   constructor(socket: Socket, kind: TransportKind) {
     this.socket = socket;
@@ -36,6 +32,17 @@ export class StreamTransport implements Transport {
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = normalizeAddress(socket.localAddress ?? '');
     this.localPort = socket.localPort ?? 0;
+    this.guard = new OutputGuard({
+      socket,
+      pending: () => socket.writableLength,
+      writetimeout: () => this.session?.writetimeout ?? 100,
+      authenticated: () => this.session?.authenticated ?? false,
+      holdInput: (held) => {
+        this.pausedByOutput = held;
+        this.applyPause();
+      },
+      drop: (reason) => this.dropSlow(reason),
+    });
   }
 
   write(data: string | Buffer): void {
@@ -45,7 +52,7 @@ export class StreamTransport implements Transport {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    this.queuedSince += data.length;
+    this.guard.wrote(data.length);
     if (typeof data === 'string') this.socket.write(data, 'latin1');
     else this.socket.write(data);
   }
@@ -53,57 +60,8 @@ export class StreamTransport implements Transport {
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
-    this.checkBackpressure();
+    this.guard.check();
   };
-
-  private checkBackpressure(): void {
-    const pending = this.socket.writableLength;
-    if (pending === 0 || this.socket.destroyed) return;
-    if (pending > HARD_OUTPUT_LIMIT) {
-      this.dropSlow('output buffer limit');
-      return;
-    }
-    if (this.stallTimer === null) {
-      this.lastPending = pending;
-      this.queuedSince = 0;
-      this.armStallTimer();
-    }
-  }
-
-  /**
-   * Judges the peer once per writetimeout: a window in which nothing at all drained counts against
-   * it, as a write blocked for writetimeout in Asterisk; any progress clears the count. The session
-   * is dropped once such windows add up to MIN_STALL_MS, so that a burst of our own work (or a peer
-   * on the same loaded machine briefly starved of CPU) is not taken for a reader that stopped. A
-   * window in which our event loop was too busy to write (the timer fired late) is not judged.
-   */
-  private armStallTimer(): void {
-    const ms = this.session?.writetimeout ?? 100;
-    const armedAt = Date.now();
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = null;
-      const pending = this.socket.writableLength;
-      if (pending === 0 || this.socket.destroyed) {
-        this.stalledMs = 0;
-        return;
-      }
-      const drained = this.lastPending + this.queuedSince - pending;
-      if (drained > 0) this.stalledMs = 0;
-      else if (Date.now() - armedAt <= ms * 1.5) {
-        this.stalledMs += ms;
-        if (this.stalledMs >= Math.max(ms, MIN_STALL_MS)) {
-          this.dropSlow('write timeout');
-          return;
-        }
-      }
-      this.lastPending = pending;
-      this.queuedSince = 0;
-      this.armStallTimer();
-    }, ms);
-  }
-
-  /** Time the output has made no progress, in whole judged windows. */
-  private stalledMs = 0;
 
   private dropSlow(reason: string): void {
     const s = this.session;
@@ -129,16 +87,22 @@ export class StreamTransport implements Transport {
   }
 
   pause(): void {
-    this.socket.pause();
+    this.pausedBySession = true;
+    this.applyPause();
   }
 
   resume(): void {
-    if (!this.ended) this.socket.resume();
+    this.pausedBySession = false;
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    if (this.pausedBySession || this.pausedByOutput) this.socket.pause();
+    else if (!this.ended) this.socket.resume();
   }
 
   clearTimers(): void {
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.stallTimer = null;
+    this.guard.stop();
   }
 }
 

@@ -26,7 +26,9 @@ export interface AjamDeps {
 }
 
 /** The request's parameters: a POST form body replaces the query string, as Asterisk does. */
-export type ParamsReader = () => Promise<Param[] | { status: number; title: string; text: string }>;
+export type ParamsReader = () => Promise<
+  Param[] | { status: number; title: string; text: string; close?: boolean }
+>;
 
 export class Ajam {
   private readonly issued = new Map<number, number>();
@@ -66,11 +68,18 @@ export class Ajam {
     const cfg = this.deps.settings();
     if (!methodAllowed(req, res, cfg)) return;
     const { table } = this.deps;
+    // The body first: a request whose body never comes must not hold a session (nor an authlimit slot).
+    const params = await readParams();
+    if (!Array.isArray(params)) {
+      sendError(req, res, cfg, params.status, params.title, params.text, params.close);
+      return;
+    }
     let hs = table.find(managerIdFromCookies(parseCookies(req.headers.cookie)));
     if (!hs) {
       const created = table.create(peer);
       if (!created) {
-        sendError(req, res, cfg, 500, 'Server Error', 'Internal Server Error (out of memory)', true);
+        // authlimit: as many sessions as allowed are waiting to log in.
+        sendError(req, res, cfg, 503, 'Service Unavailable', 'Too many unauthenticated sessions', true);
         return;
       }
       hs = created;
@@ -79,11 +88,6 @@ export class Ajam {
     }
     hs.inuse++;
     try {
-      const params = await readParams();
-      if (!Array.isArray(params)) {
-        sendError(req, res, cfg, params.status, params.title, params.text);
-        return;
-      }
       const out = await this.run(hs, params);
       const httptimeout = this.httptimeout;
       // Reset the HTTP timeout; an unauthenticated session gets at most 5 seconds.
@@ -170,7 +174,7 @@ export class Ajam {
     if (!found) {
       // Only a nonce this server issued opens a session (Asterisk takes any nonce the client computed with).
       if (!this.issued.delete(nonce) || table.find(nonce)) return challenge();
-      const created = table.create(peer, nonce);
+      const created = table.create(peer, nonce, false);
       if (!created) {
         sendError(req, res, cfg, 500, 'Server Error', 'Internal Server Error (out of memory)', true);
         return;
@@ -214,7 +218,7 @@ export class Ajam {
     try {
       const params = await readParams();
       if (!Array.isArray(params)) {
-        sendError(req, res, cfg, params.status, params.title, params.text);
+        sendError(req, res, cfg, params.status, params.title, params.text, params.close);
         return;
       }
       const out = await this.run(hs, params);

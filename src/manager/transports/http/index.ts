@@ -17,9 +17,19 @@ import type { Manager } from '../../manager.js';
 import { Ajam } from './ajam.js';
 import { HttpSessionTable } from './sessions.js';
 import { AmiMetrics } from './prometheus.js';
-import { route, splitPath, underPrefix, matchesUri, webEnabled, type RouterDeps } from './router.js';
-import { attachWebSocket, chooseSubprotocol } from './ws.js';
-import { errorPage, type HttpSettings } from './response.js';
+import {
+  route,
+  splitPath,
+  underPrefix,
+  matchesUri,
+  webEnabled,
+  requestHeadError,
+  MAX_HTTP_REQUEST_HEADERS,
+  type RouterDeps,
+} from './router.js';
+import { attachWebSocket, chooseSubprotocol, WS_MAX_PAYLOAD } from './ws.js';
+import { closeWith, errorPage, rawErrorResponse, sendError, type HttpSettings } from './response.js';
+import { HttpConnection, connectionOf, connectionOfSocket } from './connection.js';
 
 export { AmiMetrics } from './prometheus.js';
 
@@ -36,9 +46,16 @@ export interface HttpStartOptions {
   staticRoot?: string;
   /** Serve /metrics and install the counters on the manager (default true). */
   metrics?: boolean;
-  /** WebSocket: bufferedAmount above which a client counts as not reading (default 1 MiB). */
-  wsMaxBufferedBytes?: number;
 }
+
+/** Node's limit on the whole request head (Asterisk limits each line, see requestHeadError). */
+const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * Backstops for a client that trickles a byte now and then, never silent for session_inactivity:
+ * the whole head must arrive within a minute, the whole request within five (Node checks every 30 s).
+ */
+const HEADERS_DEADLINE_MS = 60_000;
+const REQUEST_DEADLINE_MS = 300_000;
 
 export interface HttpHandle {
   address: { address: string; port: number } | null;
@@ -46,6 +63,11 @@ export interface HttpHandle {
   metrics: AmiMetrics | null;
   sessions: HttpSessionTable;
   close(): Promise<void>;
+}
+
+/** The TCP socket under a request's socket (a server-side TLS socket keeps it as `_parent`). */
+function rawSocketOf(s: Socket): Socket {
+  return (s as Socket & { _parent?: Socket })._parent ?? s;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -94,23 +116,42 @@ export async function startHttp(
     redirects: conf.redirects,
     staticRoot: opts.staticRoot,
   };
-  const wsOpts = { maxBufferedBytes: opts.wsMaxBufferedBytes ?? 1024 * 1024 };
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: 256 * 1024,
+    maxPayload: WS_MAX_PAYLOAD,
+    // Pongs go through the session's output guard (see WsTransport.pong).
+    autoPong: false,
     handleProtocols: (offered) => chooseSubprotocol(offered),
   });
-  wss.on('connection', (ws, req: IncomingMessage) => attachWebSocket(manager, ws, req, wsOpts));
+  wss.on('connection', (ws, req: IncomingMessage) => attachWebSocket(manager, ws, req));
 
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
+  const clock = () => ({ inactivityMs: conf.sessionInactivity, keepAliveMs: conf.sessionKeepAlive });
+  const watch = (sock: Socket): void => {
+    new HttpConnection(sock, clock, () => rawErrorResponse(settings(), 400, 'Bad Request', 'Timeout'));
+  };
   const onRequest = (req: IncomingMessage, res: http.ServerResponse): void => {
+    connectionOf(req)?.track(req, res);
+    const bad = requestHeadError(req);
+    if (bad) {
+      sendError(req, res, settings(), bad.status, bad.title, bad.text, true);
+      return;
+    }
     route(deps, req, res).catch((e: unknown) => {
       manager.log.error({ err: e, url: req.url }, 'HTTP request failed');
       if (!res.headersSent) res.destroy();
     });
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // The socket leaves HTTP: no HTTP clock, and (as in Asterisk) no longer an HTTP session.
+    connectionOf(req)?.detach();
+    sockets.delete(rawSocketOf(req.socket));
+    const bad = requestHeadError(req);
+    if (bad) {
+      closeWith(socket, rawErrorResponse(settings(), bad.status, bad.title, bad.text));
+      return;
+    }
     const rest = underPrefix(splitPath(req.url ?? '/'), conf.prefix);
     if (rest === undefined || !matchesUri(rest, 'ws') || !webEnabled(manager)) {
       const body = errorPage(settings(), 404, 'Not Found', 'The requested URL was not found on this server.');
@@ -121,14 +162,31 @@ export async function startHttp(
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
-  const setup = (server: http.Server): void => {
-    // session_keep_alive: how long a kept-alive connection may wait for its next request.
-    server.keepAliveTimeout = Math.max(1, conf.sessionKeepAlive);
-    server.headersTimeout = Math.max(10_000, conf.sessionInactivity);
-    server.requestTimeout = 0;
+  const setup = (server: http.Server, secure: boolean): void => {
+    // session_keep_alive and session_inactivity are kept by HttpConnection; Node's own idle timers
+    // would also run while a request is answered (a long WaitEvent), so they stay off.
+    server.keepAliveTimeout = 0;
+    server.timeout = 0;
+    server.headersTimeout = Math.max(HEADERS_DEADLINE_MS, conf.sessionInactivity);
+    server.requestTimeout = Math.max(REQUEST_DEADLINE_MS, server.headersTimeout);
+    // One more than allowed, so that requestHeadError can see there were too many.
+    server.maxHeadersCount = MAX_HTTP_REQUEST_HEADERS + 1;
     server.on('request', onRequest);
     server.on('upgrade', onUpgrade);
-    server.on('clientError', (_e, socket) => socket.destroy());
+    server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+      connectionOfSocket(socket)?.detach();
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') {
+        socket.destroy();
+        return;
+      }
+      const text =
+        e.code === 'HPE_HEADER_OVERFLOW'
+          ? 'Request header too large'
+          : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' || e.code === 'HPE_HEADERS_TIMEOUT'
+            ? 'Timeout'
+            : 'Invalid Request';
+      closeWith(socket, rawErrorResponse(settings(), 400, 'Bad Request', text));
+    });
     server.on('connection', (sock: Socket) => {
       // sessionlimit: connections over the limit are closed without an answer (httpd_helper_thread).
       if (sockets.size >= conf.sessionlimit) {
@@ -139,13 +197,16 @@ export async function startHttp(
       sock.setNoDelay(true);
       sockets.add(sock);
       sock.once('close', () => sockets.delete(sock));
+      if (!secure) watch(sock);
     });
+    // Over TLS the clock watches the decrypted socket; the handshake has its own deadline.
+    if (secure) server.on('secureConnection', watch);
     servers.push(server);
   };
 
   try {
-    const plain = http.createServer({ noDelay: true, keepAlive: true });
-    setup(plain);
+    const plain = http.createServer({ noDelay: true, keepAlive: true, maxHeaderSize: MAX_HEADER_BYTES });
+    setup(plain, false);
     const a = await listen(plain, bindaddr, opts.port ?? conf.bindport);
     handle.address = { address: a.address, port: a.port };
     manager.log.info(`HTTP manager listening on ${a.address}:${a.port}${conf.prefix}`);
@@ -156,13 +217,16 @@ export async function startHttp(
       const key = readFileSync(path(conf.tls.privatekey || conf.tls.certfile));
       const secure = https.createServer({
         noDelay: true,
+        maxHeaderSize: MAX_HEADER_BYTES,
+        // Asterisk gives a TLS handshake 30 s (ast_iostream_start_tls).
+        handshakeTimeout: 30_000,
         cert,
         key,
         ciphers: conf.tls.cipher || undefined,
         honorCipherOrder: conf.tls.servercipherorder,
       });
       secure.on('tlsClientError', () => {});
-      setup(secure);
+      setup(secure, true);
       const t = await listen(secure, opts.bind ?? conf.tls.bindaddr, opts.tlsPort ?? conf.tls.port);
       handle.tlsAddress = { address: t.address, port: t.port };
       manager.log.info(`HTTPS manager listening on ${t.address}:${t.port}${conf.prefix}`);

@@ -99,14 +99,20 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n]/g, ' ');
 }
 
-/** astman_append_headers(): `name: value` per parameter, in order, at most 128. */
+/**
+ * astman_append_headers(): `name: value` per parameter, in order, at most 128. Asterisk drops the
+ * rest silently; we answer as its TCP side does for a message of too many lines, so that a cut
+ * request is never run as if it were whole.
+ */
 export function messageFromParams(params: readonly Param[]): AmiMessage {
   const lines: string[] = [];
   for (const [n, v] of params) {
     if (lines.length >= ASTERISK_MAX_HEADERS) break;
     lines.push(oneLine(n) + ': ' + oneLine(v));
   }
-  return new AmiMessage(lines);
+  const m = new AmiMessage(lines);
+  if (params.length > ASTERISK_MAX_HEADERS) m.tooManyLines = true;
+  return m;
 }
 
 /** The value of the first parameter named `name` (case-insensitive), or undefined. */

@@ -4,6 +4,7 @@
  * no-store` unless static, the caller's headers, `Content-Length:`, body (none for HEAD). Error pages and the digest challenge come from ast_http_create_response().
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export interface HttpSettings {
   /** `Server:` value; '' sends no Server header. */
@@ -96,6 +97,35 @@ export function sendError(
     body: errorPage(cfg, status, title, text),
     close,
   });
+}
+
+/**
+ * An error page written straight to a socket that has no response object (a request Node could not
+ * parse, or whose headers stopped coming); the connection closes after it.
+ */
+export function rawErrorResponse(cfg: HttpSettings, status: number, title: string, text: string): string {
+  const body = errorPage(cfg, status, title, text);
+  const head = [`HTTP/1.1 ${status} ${title}`];
+  if (cfg.servername) head.push(`Server: ${cfg.servername}`);
+  head.push(
+    `Date: ${new Date().toUTCString()}`,
+    'Connection: close',
+    'Cache-Control: no-cache, no-store',
+    'Content-type: text/html',
+    `Content-Length: ${Buffer.byteLength(body, 'latin1')}`,
+  );
+  return head.join('\r\n') + '\r\n\r\n' + body;
+}
+
+/** Sends `text` and closes; a peer that does not take it within a second is cut off. */
+export function closeWith(socket: Duplex, text: string): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(Buffer.from(text, 'latin1'));
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** ast_http_auth(): 401 with a Digest challenge (`stale=true` when the nonce had expired). */

@@ -11,6 +11,7 @@ import type { Manager } from '../../manager.js';
 import type { AjamFormat } from './ajam-format.js';
 import type { Ajam, ParamsReader } from './ajam.js';
 import { parseUrlEncoded, splitTarget, type Param } from './params.js';
+import { connectionOf } from './connection.js';
 import { send, sendError, wantsClose, type HttpSettings } from './response.js';
 import type { PeerAddresses } from './sessions.js';
 import { normalizeAddress } from '../stream.js';
@@ -18,6 +19,18 @@ import type { AmiMetrics } from './prometheus.js';
 
 /** MAX_CONTENT_LENGTH of http.c: the largest form body read. */
 export const MAX_CONTENT_LENGTH = 40960;
+/** MAX_HTTP_LINE_LENGTH of http.c: the request line and each header line, CRLF included, stay under it. */
+export const MAX_HTTP_LINE_LENGTH = 4096;
+/** MAX_HTTP_REQUEST_HEADERS of http.c. */
+export const MAX_HTTP_REQUEST_HEADERS = 100;
+
+/** An error answer before any handler runs; the connection closes after it. */
+export interface RequestError {
+  status: number;
+  title: string;
+  text: string;
+  close?: boolean;
+}
 
 const AJAM: Record<string, { format: AjamFormat; digest: boolean }> = {
   rawman: { format: 'raw', digest: false },
@@ -87,29 +100,82 @@ export function webEnabled(manager: Manager): boolean {
   return g.enabled && g.webenabled;
 }
 
+/**
+ * http_request_headers_get() and httpd_process_request(): a request line or header line that does not
+ * fit ast_iostream_gets()'s buffer with its CRLF (MAX_HTTP_LINE_LENGTH bytes or more), or more than
+ * MAX_HTTP_REQUEST_HEADERS headers, is refused.
+ */
+export function requestHeadError(req: IncomingMessage): RequestError | undefined {
+  const line = (req.method ?? '').length + 1 + (req.url ?? '').length + 1 + 8 + 2;
+  if (line >= MAX_HTTP_LINE_LENGTH)
+    return { status: 400, title: 'Bad Request', text: 'Request line too long', close: true };
+  const raw = req.rawHeaders;
+  if (raw.length / 2 > MAX_HTTP_REQUEST_HEADERS)
+    return { status: 413, title: 'Request Entity Too Large', text: 'Too many headers', close: true };
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length + 2 + raw[i + 1].length + 2 >= MAX_HTTP_LINE_LENGTH)
+      return { status: 400, title: 'Bad Request', text: 'Header line too long', close: true };
+  }
+  return undefined;
+}
+
+const BODY_TOO_LARGE: RequestError = {
+  status: 413,
+  title: 'Request Entity Too Large',
+  text: 'Body too large',
+  close: true,
+};
+const BODY_UNREADABLE: RequestError = {
+  status: 400,
+  title: 'Bad Request',
+  text: 'Error parsing request body',
+  close: true,
+};
+
+/**
+ * ast_http_get_contents(): at most MAX_CONTENT_LENGTH bytes (declared or chunked), and a body that
+ * stops arriving for session_inactivity is an error (EIO), as is one cut short.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | RequestError> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_CONTENT_LENGTH) return Promise.resolve(BODY_TOO_LARGE);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (r: Buffer | RequestError): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFail);
+      req.off('close', onFail);
+      stopClock?.();
+      if (!Buffer.isBuffer(r)) req.pause();
+      resolve(r);
+    };
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > MAX_CONTENT_LENGTH) finish(BODY_TOO_LARGE);
+      else chunks.push(c);
+    };
+    const onEnd = (): void => finish(Buffer.concat(chunks));
+    const onFail = (): void => finish(BODY_UNREADABLE);
+    const stopClock = connectionOf(req)?.onBodyTimeout(req, onFail);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onFail);
+    req.once('close', onFail);
+  });
+}
+
 /** Reads a form body as ast_http_get_post_vars() does. */
 function formReader(req: IncomingMessage, query: Param[]): ParamsReader {
   return async () => {
     if (req.method !== 'POST') return query;
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded') return [];
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_CONTENT_LENGTH)
-      return { status: 413, title: 'Request Entity Too Large', text: 'Body too large' };
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const c of req as AsyncIterable<Buffer>) {
-        size += c.length;
-        if (size > MAX_CONTENT_LENGTH)
-          return { status: 413, title: 'Request Entity Too Large', text: 'Body too large' };
-        chunks.push(c);
-      }
-    } catch {
-      return { status: 400, title: 'Bad Request', text: 'Error parsing request body' };
-    }
-    if (size === 0) return [];
-    return parseUrlEncoded(Buffer.concat(chunks).toString('latin1'));
+    const body = await readBody(req);
+    if (!Buffer.isBuffer(body)) return body;
+    if (body.length === 0) return [];
+    return parseUrlEncoded(body.toString('latin1'));
   };
 }
 

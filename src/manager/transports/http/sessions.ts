@@ -1,7 +1,8 @@
 /**
  * AMI-over-HTTP sessions (mansession_session with a managerid): a manager Session whose transport
  * collects the output of one request at a time, looked up by the `mansession_id` cookie (or by the
- * digest nonce on the /a* URIs), destroyed after httptimeout seconds without a request. Requests of
+ * digest nonce on the /a* URIs), destroyed after httptimeout seconds without a request (or, not
+ * logged in, after authtimeout seconds in all). Requests of
  * one session run one after another; a request that arrives while a WaitEvent waits ends that wait.
  */
 import { randomInt } from 'node:crypto';
@@ -98,15 +99,20 @@ export class HttpSessionTable {
     return undefined;
   }
 
-  /** build_mansession(): a new session; `id` 0 draws a fresh managerid. */
-  create(peer: PeerAddresses, id = 0): HttpSession | null {
+  /**
+   * build_mansession(): a new session; `id` 0 draws a fresh managerid. Until it logs in, a session
+   * counts against authlimit and ends after authtimeout like a TCP one (Asterisk counts only TCP
+   * sessions, so cookie-less requests could pile up sessions there); null when authlimit is full.
+   * A digest session is authenticated as it is made and is not counted.
+   */
+  create(peer: PeerAddresses, id = 0, countUnauth = true): HttpSession | null {
     const transport = new HttpTransport(
       peer.remoteAddress,
       peer.remotePort,
       peer.localAddress,
       peer.localPort,
     );
-    const session = this.manager.openSession(transport, { banner: false, countUnauth: false });
+    const session = this.manager.openSession(transport, { banner: false, countUnauth });
     if (!session) return null;
     session.holdEvents = true;
     let mid = id;

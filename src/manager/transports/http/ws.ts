@@ -10,17 +10,21 @@
  *   Manager/9.0.0"}`. The client sends objects such as `{"Action": "Ping", "ActionID": "1"}`; an
  *   array value is a repeated header (`"Variable": ["a=1", "b=2"]`).
  *
- * Login, permissions, filters and limits are the TCP ones (same Session). A client that does not
- * read: once `bufferedAmount` has stayed above the limit for the user's writetimeout, the socket is
- * closed with 1008 and dropped; the others never wait for it.
+ * Login, permissions, filters, authlimit and authtimeout are the TCP ones (same Session). Every
+ * frame we send (responses, events, banner, error replies, pongs) obeys the TCP output rule
+ * (OutputGuard): a client whose output makes no progress for its writetimeout is closed with 1008
+ * and dropped, its frames are not read while its output is backed up, and past the hard cap it is
+ * dropped at once; the others never wait for it. A frame larger than WS_MAX_PAYLOAD closes the
+ * socket with 1009.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Manager } from '../../manager.js';
 import type { Session, Transport } from '../../session.js';
-import { AmiParser } from '../../../protocol/parser.js';
+import { AmiParser, ASTERISK_MAX_HEADERS } from '../../../protocol/parser.js';
 import { normalizeAddress } from '../stream.js';
+import { OutputGuard } from '../output-guard.js';
 import { messageFromParams, type Param } from './params.js';
 
 export const WS_SUBPROTOCOLS = ['ami', 'ami-json'] as const;
@@ -33,10 +37,11 @@ export function chooseSubprotocol(offered: Set<string>): WsSubprotocol | false {
   return false;
 }
 
-export interface WsOptions {
-  /** bufferedAmount above which the write timeout starts counting. */
-  maxBufferedBytes: number;
-}
+/**
+ * The largest frame read: the largest AMI message the TCP parser keeps (128 lines of 1024 bytes),
+ * with room for the JSON quoting of ami-json.
+ */
+export const WS_MAX_PAYLOAD = 192 * 1024;
 
 const latin1ToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 const utf8ToLatin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
@@ -61,10 +66,15 @@ export function amiToJson(text: string): Record<string, string | string[]> {
 /** A client JSON object as header pairs (byte strings), or an error text. */
 export function jsonToParams(data: string): Param[] | string {
   let v: unknown;
+  // A flood of junk frames must not cost a stack trace each.
+  const traces = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     v = JSON.parse(data);
   } catch {
     return 'Failed to parse message: invalid JSON';
+  } finally {
+    Error.stackTraceLimit = traces;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     return 'Failed to parse message: not a JSON object';
@@ -83,6 +93,8 @@ export function jsonToParams(data: string): Param[] | string {
       const s = scalar(x);
       if (s === undefined) return `Failed to parse message: header '${name}' is not a string`;
       out.push([utf8ToLatin1(name), utf8ToLatin1(s)]);
+      // One past the most a message holds is enough to refuse it (messageFromParams).
+      if (out.length > ASTERISK_MAX_HEADERS) return out;
     }
   }
   return out;
@@ -96,17 +108,18 @@ export class WsTransport implements Transport {
   readonly localPort: number;
   session: Session | null = null;
   private pending = '';
-  private stallTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** The TCP socket under the WebSocket: corked for a tick so a burst of frames leaves in one write. */
   private readonly socket: Socket;
+  private readonly guard: OutputGuard;
   private corked = false;
+  private pausedBySession = false;
+  private pausedByOutput = false;
 
   constructor(
     private readonly ws: WebSocket,
     req: IncomingMessage,
     readonly protocol: WsSubprotocol,
-    private readonly opts: WsOptions,
   ) {
     const sock = req.socket;
     this.socket = sock;
@@ -114,21 +127,40 @@ export class WsTransport implements Transport {
     this.remotePort = sock.remotePort ?? 0;
     this.localAddress = normalizeAddress(sock.localAddress ?? '');
     this.localPort = sock.localPort ?? 0;
+    this.guard = new OutputGuard({
+      socket: sock,
+      pending: () => ws.bufferedAmount,
+      writetimeout: () => this.session?.writetimeout ?? 100,
+      authenticated: () => this.session?.authenticated ?? false,
+      holdInput: (held) => {
+        this.pausedByOutput = held;
+        this.applyPause();
+      },
+      drop: (reason) => this.dropSlow(reason),
+    });
   }
 
   /** Sends the banner in this subprotocol's form. */
   banner(text: string): void {
     if (this.protocol === 'ami') this.sendText(text + '\r\n');
-    else this.ws.send(JSON.stringify({ Banner: text }));
+    else this.sendFrame(JSON.stringify({ Banner: text }));
+  }
+
+  /** An ami-json message the session did not produce (an unparsable frame's error). */
+  sendJson(o: Record<string, string>): void {
+    this.sendFrame(JSON.stringify(o));
+  }
+
+  /** Answers a ping through the same guard as everything else (ws' autoPong would bypass it). */
+  pong(data: Buffer): void {
+    if (this.closed) return;
+    this.cork();
+    this.guard.wrote(data.length + 2);
+    this.ws.pong(data);
   }
 
   write(data: string | Buffer): void {
     if (this.closed) return;
-    if (!this.corked && !this.socket.destroyed) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
     if (
       this.protocol === 'ami' &&
       this.pending === '' &&
@@ -136,7 +168,7 @@ export class WsTransport implements Transport {
       endsWithBlankLine(data)
     ) {
       // An event's shared bytes: one complete message, sent as they are.
-      this.ws.send(data, { binary: false });
+      this.sendFrame(data);
     } else {
       this.pending += typeof data === 'string' ? data : data.toString('latin1');
       let i: number;
@@ -144,36 +176,41 @@ export class WsTransport implements Transport {
         const msg = this.pending.slice(0, i + 4);
         this.pending = this.pending.slice(i + 4);
         if (this.protocol === 'ami') this.sendText(msg);
-        else this.ws.send(JSON.stringify(amiToJson(msg)));
+        else this.sendFrame(JSON.stringify(amiToJson(msg)));
       }
+    }
+  }
+
+  private cork(): void {
+    if (!this.corked && !this.socket.destroyed) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
     }
   }
 
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
-    this.checkBackpressure();
+    this.guard.check();
   };
 
   private sendText(text: string): void {
-    this.ws.send(Buffer.from(text, 'latin1'), { binary: false });
+    this.sendFrame(Buffer.from(text, 'latin1'));
   }
 
-  private checkBackpressure(): void {
-    if (this.stallTimer !== null || this.ws.bufferedAmount <= this.opts.maxBufferedBytes) return;
-    const ms = this.session?.writetimeout ?? 100;
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = null;
-      if (this.closed) return;
-      if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) this.dropSlow();
-    }, ms);
-    this.stallTimer.unref();
+  /** Every data frame leaves here: counted by the guard, judged once the tick's burst is flushed. */
+  private sendFrame(data: string | Buffer): void {
+    if (this.closed) return;
+    this.cork();
+    this.guard.wrote(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+    this.ws.send(data, { binary: false });
   }
 
-  private dropSlow(): void {
+  private dropSlow(reason: string): void {
     const s = this.session;
     s?.manager.log.warn(
-      { user: s.username, remote: this.remoteAddress, buffered: this.ws.bufferedAmount },
+      { user: s.username, remote: this.remoteAddress, buffered: this.ws.bufferedAmount, reason },
       `Manager WebSocket session of '${s.username || this.remoteAddress}' not reading: disconnected`,
     );
     s?.manager.metrics?.slowConsumer('WS');
@@ -185,25 +222,35 @@ export class WsTransport implements Transport {
     setTimeout(() => this.ws.terminate(), 1000).unref();
   }
 
-  /** The session ended (Logoff, failed Login, shutdown): close once the output is out. */
+  /**
+   * The session ended (Logoff, failed Login, authtimeout, shutdown): close once the output is out.
+   * Ended before any session was attached, the manager refused it (authlimit): 1013, try again later.
+   */
   end(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ws.close(1000, 'Goodbye');
-    setTimeout(() => this.ws.terminate(), 5000).unref();
+    if (this.session === null) this.ws.close(1013, 'too many unauthenticated sessions');
+    else this.ws.close(1000, 'Goodbye');
+    setTimeout(() => this.ws.terminate(), this.session === null ? 1000 : 5000).unref();
   }
 
   pause(): void {
-    this.ws.pause();
+    this.pausedBySession = true;
+    this.applyPause();
   }
 
   resume(): void {
-    if (!this.closed) this.ws.resume();
+    this.pausedBySession = false;
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    if (this.pausedBySession || this.pausedByOutput) this.ws.pause();
+    else if (!this.closed) this.ws.resume();
   }
 
   clearTimers(): void {
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.stallTimer = null;
+    this.guard.stop();
   }
 }
 
@@ -213,21 +260,16 @@ function endsWithBlankLine(b: Buffer): boolean {
 }
 
 /** Binds an accepted WebSocket to a new manager session. */
-export function attachWebSocket(
-  manager: Manager,
-  ws: WebSocket,
-  req: IncomingMessage,
-  opts: WsOptions,
-): void {
+export function attachWebSocket(manager: Manager, ws: WebSocket, req: IncomingMessage): void {
   const protocol = (ws.protocol || 'ami') as WsSubprotocol;
-  const transport = new WsTransport(ws, req, protocol, opts);
+  const transport = new WsTransport(ws, req, protocol);
   ws.on('error', () => {
     /* reported by 'close' */
   });
   const session = manager.openSession(transport, { banner: false });
   if (!session) {
-    // authlimit: Asterisk closes such a TCP connection before the banner.
-    ws.close(1013, 'too many unauthenticated sessions');
+    // authlimit: Asterisk closes such a TCP connection before the banner; end() said 1013.
+    transport.clearTimers();
     return;
   }
   transport.session = session;
@@ -248,11 +290,12 @@ export function attachWebSocket(
     }
     const params = jsonToParams(buf.toString('utf8'));
     if (typeof params === 'string') {
-      ws.send(JSON.stringify({ Response: 'Error', Message: params }));
+      transport.sendJson({ Response: 'Error', Message: params });
       return;
     }
     session.enqueue(messageFromParams(params));
   });
+  ws.on('ping', (data: Buffer) => transport.pong(data));
   ws.on('close', () => {
     transport.clearTimers();
     session.gone();
