@@ -164,13 +164,22 @@ test('action: response, list collected, JSON, exit 1 on Response: Error, exit 3 
       { env },
     );
     assert.equal(orig.code, 0, orig.stderr);
-    assert.match(orig.stdout, /Event: OriginateResponse\n.*\nResponse: Success/);
+    // The response first, then the event.
+    assert.match(
+      orig.stdout,
+      /^Response: Success\n(.*\n)*Message: Originate successfully queued\n(.*\n)*\nEvent: OriginateResponse\n.*\nResponse: Success/,
+    );
     const origFail = await amikit(
       ['action', 'Originate', 'Channel=Local/999@nowhere', 'Async=yes', '--json'],
       { env },
     );
     assert.equal(origFail.code, 1);
-    assert.equal((JSON.parse(origFail.stdout) as { Response: string }).Response, 'Failure');
+    const failed = JSON.parse(origFail.stdout) as {
+      response: { Message: string };
+      event: { Event: string; Response: string };
+    };
+    assert.equal(failed.response.Message, 'Originate successfully queued');
+    assert.deepEqual([failed.event.Event, failed.event.Response], ['OriginateResponse', 'Failure']);
     const refused = await amikit(['action', 'Ping', '--secret', 'wrong'], { env });
     assert.equal(refused.code, 3);
     assert.match(
@@ -339,6 +348,33 @@ test('action Originate Async=true against amikit itself prints the OriginateResp
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Event: OriginateResponse/);
     assert.match(r.stdout, /Reason: 4/);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('action Originate Async=true honours --timeout when no OriginateResponse comes (virtual clock at rest)', async () => {
+  const { startTestServer, conformanceConfigDir } = await import('../helpers/server.js');
+  // Nobody advances the virtual clock: the call never resolves, so no OriginateResponse is sent.
+  const srv = await startTestServer({ configDir: conformanceConfigDir(), virtualClock: true });
+  const conn = ['--port', String(srv.port), '--user', 'admin', '--secret', 'admin'];
+  const originate = ['action', 'Originate', 'Channel=Local/100@default', 'Application=Wait', 'Async=true'];
+  try {
+    const started = Date.now();
+    const r = await amikit([...originate, ...conn, '--timeout', '1500'], { timeoutMs: 30000 });
+    const took = Date.now() - started;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Response: Success\n(.*\n)*Message: Originate successfully queued\n/);
+    assert.doesNotMatch(r.stdout, /OriginateResponse/);
+    assert.match(r.stderr, /^amikit: Originate: no OriginateResponse for ActionID \S+ within 1500 ms\n$/);
+    assert.ok(took >= 1500 && took < 25000, `took ${took} ms`);
+    const j = await amikit([...originate, ...conn, '--timeout', '500', '--json', 'ActionID=mine-1'], {
+      timeoutMs: 30000,
+    });
+    assert.equal(j.code, 3, j.stderr);
+    const out = JSON.parse(j.stdout) as { response: { ActionID: string; Response: string }; event: null };
+    assert.deepEqual([out.response.Response, out.response.ActionID, out.event], ['Success', 'mine-1', null]);
+    assert.match(j.stderr, /for ActionID mine-1 within 500 ms/);
   } finally {
     await srv.dispose();
   }
