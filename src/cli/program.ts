@@ -255,9 +255,25 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
         'silent',
       ]),
     )
-    .addHelpText('after', '\nSIGINT/SIGTERM stop the server (exit 0); SIGHUP reloads the configuration.')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'output format: text (readable lines) or json (one object per line); default: text on a terminal, else json (env AMIKIT_LOG_FORMAT)',
+      ).choices(['text', 'json']),
+    )
+    .addHelpText(
+      'after',
+      '\nPrints where it listens, the web console URL and (with --demo) the login, then the log, all on\n' +
+        'stdout. A listener that cannot open stops the start (exit 1). SIGINT/SIGTERM stop the server\n' +
+        '(exit 0); SIGHUP reloads the configuration.',
+    )
     .action(async (flags) => {
-      result.code = await serve(flags as Record<string, string>, io, io.signals);
+      result.code = await serve(
+        flags as Record<string, string>,
+        io,
+        io.signals,
+        (io.stdout as NodeJS.WriteStream).isTTY === true,
+      );
     });
 
   addConnectionOptions(

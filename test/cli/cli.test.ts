@@ -1,72 +1,13 @@
 /** The amikit command as a process: exit statuses, one-line errors, action/events/shell/serve. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConnection } from '../../src/cli/connection.js';
 import { eventMatcher } from '../../src/cli/program.js';
 import { startFake, until, wire } from '../client/helpers/fake-server.js';
-
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !k.startsWith('AMI_') && k !== 'FORCE_COLOR'),
-) as NodeJS.ProcessEnv;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function amikit(
-  args: string[],
-  opts: {
-    env?: NodeJS.ProcessEnv;
-    input?: string;
-    until?: (out: string) => boolean;
-    signal?: NodeJS.Signals;
-    timeoutMs?: number;
-    /** Interactive: called on every output; may write to stdin. */
-    converse?: (out: string, stdin: NodeJS.WritableStream) => void;
-  } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...CLEAN_ENV, NO_COLOR: '1', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    const kill = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 45000);
-    const check = (): void => {
-      opts.converse?.(stdout, child.stdin);
-      if (!signalled && opts.until && opts.until(stdout + stderr)) {
-        signalled = true;
-        child.kill(opts.signal ?? 'SIGINT');
-      }
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      check();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      check();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-    if (opts.input !== undefined) {
-      if (opts.converse) child.stdin.write(opts.input);
-      else child.stdin.end(opts.input);
-    } else if (!opts.until && !opts.converse) child.stdin.end();
-  });
-}
+import { amikit } from './run.js';
 
 test('--help for every command, exit 0', async () => {
   for (const cmd of [[], ['serve'], ['shell'], ['action'], ['events']]) {
@@ -263,11 +204,25 @@ test('shell over stdin/stdout: help, an action, an event, /quit', async () => {
 });
 
 test('serve: prints where it listens and the demo credentials; SIGINT exits 0; a bad config is one line, exit 1', async () => {
-  const r = await amikit(['serve', '--demo', '--ami-port', '0', '--log-level', 'silent'], {
-    until: (out) => /demo login/.test(out),
-    timeoutMs: 60000,
-  });
+  const r = await amikit(
+    [
+      'serve',
+      '--demo',
+      '--ami-port',
+      '0',
+      '--http-port',
+      '0',
+      '--sip-port',
+      '0',
+      '--data-dir',
+      'none',
+      '--log-level',
+      'warn',
+    ],
+    { until: (out) => /live events/.test(out), timeoutMs: 60000 },
+  );
   assert.equal(r.code, 0, r.stderr);
+  // The summary is printed whatever the log level.
   assert.match(r.stdout, /AMI listening on 127\.0\.0\.1:\d+/);
   assert.match(r.stdout, /demo login: username \w+, secret \w+/);
   const dir = mkdtempSync(join(tmpdir(), 'amikit-badconf-'));

@@ -198,6 +198,13 @@ export interface SipCoreOptions {
   clock?: SipClock;
   /** Where to listen instead of sip.conf's udpbindaddr/bindport. */
   bind?: { host?: string; port?: number };
+  /**
+   * A socket that cannot bind is recorded in `bindFailure` and not logged: the caller stops the start
+   * (`amikit serve`). Otherwise it is logged and SIP runs on without a socket, as chan_sip does.
+   */
+  strictBind?: boolean;
+  /** The address to bind when sip.conf names none (Asterisk: every address). */
+  defaultBindHost?: string;
 }
 
 export class SipCore {
@@ -221,6 +228,10 @@ export class SipCore {
   private stopped = false;
   private started = false;
   private dropWindow = { start: 0, count: 0, suppressed: 0 };
+  private readonly strictBind: boolean;
+  private readonly defaultBindHost: string | undefined;
+  /** The bind that failed at start (null when the socket is open or start has not run). */
+  bindFailure: { host: string; port: number; error: Error } | null = null;
   /** Counters for tests and `sip show settings`-like introspection. */
   readonly stats = { received: 0, dropped: 0, sent: 0, handlerErrors: 0 };
 
@@ -232,6 +243,8 @@ export class SipCore {
     this.ownClock = opts.clock ? null : new RealClock();
     this.clock = opts.clock ?? (this.ownClock as RealClock);
     this.bindOverride = opts.bind;
+    this.strictBind = opts.strictBind === true;
+    this.defaultBindHost = opts.defaultBindHost;
     for (const w of opts.config.warnings) this.log.warn(`sip.conf: ${w}`);
     this.buildState(opts.config, new Map());
   }
@@ -241,7 +254,8 @@ export class SipCore {
   /** Opens the UDP socket, starts qualify and outbound registrations. */
   async start(): Promise<void> {
     const g = this.config.general;
-    const host = this.bindOverride?.host ?? g.bindHost;
+    const host =
+      this.bindOverride?.host ?? (g.bindHostGiven ? g.bindHost : (this.defaultBindHost ?? g.bindHost));
     const port = this.bindOverride?.port ?? g.bindPort;
     const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     sock.on('message', (data, rinfo) => this.onDatagram(data, { host: rinfo.address, port: rinfo.port }));
@@ -249,10 +263,13 @@ export class SipCore {
     const ok = await new Promise<boolean>((resolve) => {
       sock.once('error', (e) => {
         if (bound) return;
-        // chan_sip logs the failure and runs on without a socket; so does amikit (simulated peers work).
-        this.log.error(
-          `SIP: failed to bind to ${fmtAddr({ host, port })}: ${e.message}; SIP over UDP is off`,
-        );
+        this.bindFailure = { host, port, error: e };
+        // chan_sip logs the failure and runs on without a socket (simulated peers work); amikit serve
+        // stops instead (strictBind).
+        if (!this.strictBind)
+          this.log.error(
+            `SIP: failed to bind to ${fmtAddr({ host, port })}: ${e.message}; SIP over UDP is off`,
+          );
         resolve(false);
       });
       sock.bind(port, host, () => {
