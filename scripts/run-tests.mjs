@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
-const ALONE = ['slow-consumer.test.ts', 'console.test.ts', 'fuzz.test.ts'];
+const ALONE = ['slow-consumer.test.ts', 'console.test.ts', 'fuzz.test.ts', 'package.test.ts'];
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -32,6 +32,8 @@ const together = files.filter((f) => !alone.includes(f));
 const totals = { pass: 0, fail: 0, skipped: 0 };
 /** Names of the skipped tests with their reasons, from the TAP lines `ok N - name # SKIP reason`. */
 const skippedNames = [];
+/** Files that failed as a whole, from the top-level TAP line `not ok N - /path/x.test.ts`. */
+const failedFiles = [];
 /** Runs one group; its output is passed through and its summary lines are added up. */
 function run(list, concurrency) {
   if (list.length === 0) return Promise.resolve(0);
@@ -48,10 +50,14 @@ function run(list, concurrency) {
       const lines = text.split('\n');
       tail = lines.pop() ?? '';
       for (const line of lines) {
-        const m = /^# (pass|fail|skipped) (\d+)$/.exec(line);
-        if (m) totals[m[1]] += Number(m[2]);
+        // A test or file that timed out is `cancelled` in Node's count: a failure here.
+        const m = /^# (pass|fail|cancelled|skipped) (\d+)$/.exec(line);
+        if (m) totals[m[1] === 'cancelled' ? 'fail' : m[1]] += Number(m[2]);
         const s = /^\s*ok \d+ - (.*) # SKIP\s*(.*)$/.exec(line);
         if (s) skippedNames.push(s[2] ? `${s[1]} (${s[2]})` : s[1]);
+        // A file that fails as a whole (a timeout, an error outside any test) is named.
+        const f = /^not ok \d+ - (\S+\.test\.ts)$/.exec(line);
+        if (f) failedFiles.push(f[1]);
       }
     });
     child.on('close', (code) => resolve(code ?? 1));
@@ -59,6 +65,7 @@ function run(list, concurrency) {
 }
 const a = await run(together, 4);
 const b = await run(alone, 1);
+if (failedFiles.length) console.log(`\nfailed files:\n${failedFiles.map((n) => `  - ${n}`).join('\n')}`);
 if (skippedNames.length) console.log(`\nskipped:\n${skippedNames.map((n) => `  - ${n}`).join('\n')}`);
 console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
 const ci = /^(1|true|yes)$/i.test(process.env.CI ?? '');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { resolveConnection } from '../../src/cli/connection.js';
 import { eventMatcher } from '../../src/cli/program.js';
 import { startFake, until, wire } from '../client/helpers/fake-server.js';
-import { amikit } from './run.js';
+import { amikit, inProcess } from './run.js';
 
 test('--help for every command, exit 0', async () => {
   for (const cmd of [[], ['serve'], ['shell'], ['action'], ['events']]) {
@@ -308,7 +308,7 @@ test('action Originate Async=true against amikit itself prints the OriginateResp
   }
 });
 
-test('action Originate Async=true honours --timeout when no OriginateResponse comes (virtual clock at rest)', async () => {
+test('action Originate Async=true honours --timeout when no OriginateResponse comes (virtual clock at rest; in this process)', async () => {
   const { startTestServer, conformanceConfigDir } = await import('../helpers/server.js');
   // Nobody advances the virtual clock: the call never resolves, so no OriginateResponse is sent.
   const srv = await startTestServer({ configDir: conformanceConfigDir(), virtualClock: true });
@@ -316,16 +316,16 @@ test('action Originate Async=true honours --timeout when no OriginateResponse co
   const originate = ['action', 'Originate', 'Channel=Local/100@default', 'Application=Wait', 'Async=true'];
   try {
     const started = Date.now();
-    const r = await amikit([...originate, ...conn, '--timeout', '1500'], { timeoutMs: 30000 });
+    const run = await inProcess([...originate, ...conn, '--timeout', '1500']);
+    const r = { code: run.code, stdout: run.out.join('\n'), stderr: run.err.join('\n') + '\n' };
     const took = Date.now() - started;
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /^Response: Success\n(.*\n)*Message: Originate successfully queued\n/);
     assert.doesNotMatch(r.stdout, /OriginateResponse/);
     assert.match(r.stderr, /^amikit: Originate: no OriginateResponse for ActionID \S+ within 1500 ms\n$/);
     assert.ok(took >= 1500 && took < 25000, `took ${took} ms`);
-    const j = await amikit([...originate, ...conn, '--timeout', '500', '--json', 'ActionID=mine-1'], {
-      timeoutMs: 30000,
-    });
+    const jr = await inProcess([...originate, ...conn, '--timeout', '500', '--json', 'ActionID=mine-1']);
+    const j = { code: jr.code, stdout: jr.out.join('\n'), stderr: jr.err.join('\n') };
     assert.equal(j.code, 3, j.stderr);
     const out = JSON.parse(j.stdout) as { response: { ActionID: string; Response: string }; event: null };
     assert.deepEqual([out.response.Response, out.response.ActionID, out.event], ['Success', 'mine-1', null]);

@@ -93,3 +93,45 @@ export function amikitMerged(
     rmSync(dir, { recursive: true, force: true });
   });
 }
+
+/**
+ * The command line in this process, with its output captured line by line: for checks that need no
+ * process of their own (a process costs seconds of start-up on a loaded machine). `until` is called
+ * on every line and may return a signal to raise (SIGINT stops `serve` as it would a process).
+ */
+export async function inProcess(
+  args: string[],
+  opts: { until?: (lines: string[]) => NodeJS.Signals | undefined; stdoutIsTTY?: boolean } = {},
+): Promise<{ code: number; out: string[]; err: string[] }> {
+  const { main } = await import('../../src/cli/program.js');
+  const { EventEmitter } = await import('node:events');
+  const { PassThrough } = await import('node:stream');
+  const out: string[] = [];
+  const err: string[] = [];
+  const signals = new EventEmitter();
+  let raised = false;
+  const seen = (): void => {
+    const sig = raised ? undefined : opts.until?.([...out, ...err]);
+    if (sig) {
+      raised = true;
+      // After the current line is handled, as a signal would arrive.
+      setImmediate(() => signals.emit(sig));
+    }
+  };
+  const stdout = Object.assign(new PassThrough(), { isTTY: opts.stdoutIsTTY === true });
+  const code = await main(['node', 'amikit', ...args], {
+    out: (l) => {
+      out.push(...l.split('\n'));
+      seen();
+    },
+    err: (l) => {
+      err.push(...l.split('\n'));
+      seen();
+    },
+    stdin: new PassThrough(),
+    stdout,
+    env: { NO_COLOR: '1' },
+    signals,
+  });
+  return { code, out, err };
+}

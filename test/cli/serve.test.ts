@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +15,7 @@ import { join } from 'node:path';
 import { startAmikit } from '../../src/server.js';
 import { ListenError } from '../../src/manager/transports/listen-error.js';
 import { conformanceConfigDir } from '../helpers/server.js';
-import { main } from '../../src/cli/program.js';
-import { amikit, amikitMerged } from './run.js';
+import { amikit, amikitMerged, inProcess } from './run.js';
 
 const QUICK = ['--data-dir', 'none'];
 const DEMO_PORTS = ['--ami-port', '0', '--http-port', '0', '--sip-port', '0'];
@@ -32,28 +30,13 @@ function busyUdp(): Promise<UdpSocket> {
 }
 const tcpPort = (s: Server): number => (s.address() as AddressInfo).port;
 
-/** The command line in this process (for the checks made before anything starts). */
-async function inProcess(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'amikit', ...args], {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: process.stdin,
-    stdout: process.stdout,
-    env: {},
-    signals: new EventEmitter(),
-  });
-  return { code, out, err };
-}
-
 function tempDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'amikit-serve-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
 
-test('serve output: JSON lines when stdout is not a terminal, readable lines with --log-format text; summary once', async () => {
+test('serve output: JSON lines when stdout is not a terminal, readable lines on a terminal; summary once', async () => {
   const json = await amikit(['serve', '--demo', ...DEMO_PORTS, ...QUICK], {
     until: (out) => /live events/.test(out),
     timeoutMs: 60000,
@@ -80,12 +63,13 @@ test('serve output: JSON lines when stdout is not a terminal, readable lines wit
   assert.equal(events?.msg, `live events: npx amikit events -p ${ami[0].port} -u demo -s demo`);
   assert.ok(records.some((r) => r.msg === 'SIGINT: shutting down'));
 
-  const text = await amikit(['serve', '--demo', ...DEMO_PORTS, ...QUICK, '--log-format', 'text'], {
-    until: (out) => /live events/.test(out),
-    timeoutMs: 60000,
+  // A terminal gets readable lines (in this process, with a stdout that says it is a TTY).
+  const text = await inProcess(['serve', '--demo', ...DEMO_PORTS, ...QUICK], {
+    stdoutIsTTY: true,
+    until: (lines) => (lines.some((l) => /live events/.test(l)) ? 'SIGINT' : undefined),
   });
-  assert.equal(text.code, 0, text.stderr);
-  const lines = text.stdout.trim().split('\n');
+  assert.equal(text.code, 0, text.err.join('\n'));
+  const lines = text.out.filter((l) => l !== '');
   for (const l of lines) assert.match(l, /^\d\d:\d\d:\d\d [A-Z]+(\[\w+\])?: \S/, l);
   assert.equal(lines.filter((l) => /AMI listening/.test(l)).length, 1);
   assert.ok(lines.some((l) => /INFO: demo login: username demo, secret demo$/.test(l)));
@@ -107,16 +91,25 @@ test('a busy port stops the start: one last line naming the listener, exit 1 (AM
         `127.0.0.1:${p} (AMI over TLS)`,
       ],
     ];
-    // Each kind once; the formats alternate (both print the error line the same way).
+    // Each kind once: AMI and HTTP as processes (stdout and stderr in one file, in order), TLS and
+    // SIP in this process; the formats alternate.
     for (const [i, [args, what]] of cases.entries()) {
       const format = i % 2 === 0 ? 'json' : 'text';
-      const r = await amikitMerged(['serve', ...args, ...QUICK, '--log-format', format], {
-        timeoutMs: 60000,
-      });
+      const argv = ['serve', ...args, ...QUICK, '--log-format', format];
       const label = `${format} ${args.join(' ')}`;
-      assert.equal(r.code, 1, `${label}\n${r.lines.join('\n')}`);
-      assert.equal(r.lines.at(-1), `amikit: cannot listen on ${what}: address in use`, label);
-      const before = r.lines.slice(0, -1);
+      let code: number | null;
+      let lines: string[];
+      if (i < 2) ({ code, lines } = await amikitMerged(argv, { timeoutMs: 90000 }));
+      else {
+        const r = await inProcess(argv);
+        code = r.code;
+        lines = [...r.out, ...r.err.map((l) => `amikit: ${l.replace(/^amikit: /, '')}`)].filter(
+          (l) => l !== '',
+        );
+      }
+      assert.equal(code, 1, `${label}\n${lines.join('\n')}`);
+      assert.equal(lines.at(-1), `amikit: cannot listen on ${what}: address in use`, label);
+      const before = lines.slice(0, -1);
       assert.ok(!before.some((l) => /listening on (?!UDP)|demo login|cannot listen|\n\s+at /.test(l)), label);
       if (format === 'json') for (const l of before) JSON.parse(l);
       else for (const l of before) assert.match(l, /^\d\d:\d\d:\d\d [A-Z]+(\[\w+\])?: \S/, label);
@@ -219,10 +212,13 @@ test('a directory that names no address and has no sip.conf: AMI on loopback onl
     'manager.conf': '[general]\nenabled = yes\nbogus = 1\n[u]\nsecret = s\nread = all\n',
   });
   try {
-    const r = await amikit(['serve', '--config', dir, '--ami-port', '0', ...QUICK, '--log-format', 'text'], {
-      until: (out) => /AMI listening/.test(out),
-      timeoutMs: 60000,
-    });
+    const run = await inProcess(
+      ['serve', '--config', dir, '--ami-port', '0', ...QUICK, '--log-format', 'text'],
+      {
+        until: (lines) => (lines.some((l) => /live events/.test(l)) ? 'SIGINT' : undefined),
+      },
+    );
+    const r = { code: run.code, stdout: run.out.join('\n') + '\n', stderr: run.err.join('\n') };
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /INFO: AMI listening on 127\.0\.0\.1:\d+\n/);
     assert.match(r.stdout, /WARNING: \S+manager\.conf:3: Invalid keyword <bogus>/);

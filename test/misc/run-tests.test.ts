@@ -52,6 +52,16 @@ test('the summary line counts passed, failed and skipped tests; CI=true fails on
     const ci = await runner(dir, { CI: 'true' });
     assert.equal(ci.code, 1, ci.out);
     assert.match(ci.out, /tests: 2 passed, 0 failed, 1 skipped\nCI=true: every test must run here/);
+    // A failing test, and one that times out (Node counts it as cancelled), are both failures.
+    writeFileSync(
+      join(dir, 'test', 'broken.test.ts'),
+      "import { test } from 'node:test';\n" +
+        "test('fails', () => { throw new Error('no'); });\n" +
+        "test('hangs', { timeout: 200 }, () => new Promise(() => {}));\n",
+    );
+    const failing = await runner(dir, {});
+    assert.equal(failing.code, 1, failing.out);
+    assert.match(failing.out, /\ntests: 2 passed, 2 failed, 1 skipped\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
