@@ -2,6 +2,8 @@
 // Runs every test file under test/ with Node's own test runner (TypeScript through tsx).
 // Node 20's `--test` takes no globs, so the files are listed here. Load-sensitive files (floods,
 // a real browser) run afterwards on their own, so that other files' work cannot skew their timing.
+// The last line is `tests: N passed, N failed, N skipped`; skipped tests are named above it. With
+// CI=true a skipped test fails the run: CI has every tool the tests need (.ci/run installs them).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -12,6 +14,7 @@ const ALONE = [
   'fuzz.test.ts',
   'ws-exhaustion.test.ts',
   'http-exhaustion.test.ts',
+  'package.test.ts',
 ];
 
 function find(dir, out = []) {
@@ -33,7 +36,11 @@ if (!files.length) {
 }
 const alone = files.filter((f) => ALONE.some((a) => f.endsWith(a)));
 const together = files.filter((f) => !alone.includes(f));
-const totals = { pass: 0, fail: 0 };
+const totals = { pass: 0, fail: 0, skipped: 0 };
+/** Names of the skipped tests with their reasons, from the TAP lines `ok N - name # SKIP reason`. */
+const skippedNames = [];
+/** Files that failed as a whole, from the top-level TAP line `not ok N - /path/x.test.ts`. */
+const failedFiles = [];
 /** Runs one group; its output is passed through and its summary lines are added up. */
 function run(list, concurrency) {
   if (list.length === 0) return Promise.resolve(0);
@@ -50,8 +57,14 @@ function run(list, concurrency) {
       const lines = text.split('\n');
       tail = lines.pop() ?? '';
       for (const line of lines) {
-        const m = /^# (pass|fail) (\d+)$/.exec(line);
-        if (m) totals[m[1]] += Number(m[2]);
+        // A test or file that timed out is `cancelled` in Node's count: a failure here.
+        const m = /^# (pass|fail|cancelled|skipped) (\d+)$/.exec(line);
+        if (m) totals[m[1] === 'cancelled' ? 'fail' : m[1]] += Number(m[2]);
+        const s = /^\s*ok \d+ - (.*) # SKIP\s*(.*)$/.exec(line);
+        if (s) skippedNames.push(s[2] ? `${s[1]} (${s[2]})` : s[1]);
+        // A file that fails as a whole (a timeout, an error outside any test) is named.
+        const f = /^not ok \d+ - (\S+\.test\.ts)$/.exec(line);
+        if (f) failedFiles.push(f[1]);
       }
     });
     child.on('close', (code) => resolve(code ?? 1));
@@ -59,5 +72,12 @@ function run(list, concurrency) {
 }
 const a = await run(together, 4);
 const b = await run(alone, 1);
-console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed`);
+if (failedFiles.length) console.log(`\nfailed files:\n${failedFiles.map((n) => `  - ${n}`).join('\n')}`);
+if (skippedNames.length) console.log(`\nskipped:\n${skippedNames.map((n) => `  - ${n}`).join('\n')}`);
+console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
+const ci = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+if (ci && totals.skipped > 0) {
+  console.log('CI=true: every test must run here, and some were skipped (see above)');
+  process.exit(a || b || 1);
+}
 process.exit(a || b);

@@ -1,11 +1,23 @@
 /**
- * One logger for the whole process: pino, JSON lines to stderr, or readable lines when stderr is a
- * terminal (AMIKIT_LOG_FORMAT=json|text overrides). Secrets are never passed to it: callers log user
- * names and addresses, never Secret or Key values, and pino's redact is a second line of defence.
+ * One logger for the whole process: pino, as JSON lines or as readable lines
+ * (`12:00:01 WARNING[chan_sip]: message`, Asterisk's console style). `amikit serve` chooses the format
+ * (--log-format) and writes to stdout; library use without options writes to stderr, readable on a
+ * terminal, JSON otherwise (AMIKIT_LOG_FORMAT=json|text overrides). Secrets are never passed to it:
+ * callers log user names and addresses, never Secret or Key values, and pino's redact is a second line
+ * of defence.
  */
 import { pino, destination, type Logger as PinoLogger, type DestinationStream } from 'pino';
 
 export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug' | 'child' | 'level'>;
+
+export type LogFormat = 'text' | 'json';
+
+export interface LoggerOptions {
+  level?: string;
+  format?: LogFormat;
+  /** Where each line goes (without its newline); default: stderr. */
+  write?: (line: string) => void;
+}
 
 const LEVELS: Record<number, string> = {
   10: 'TRACE',
@@ -16,34 +28,50 @@ const LEVELS: Record<number, string> = {
   60: 'FATAL',
 };
 
-/** Formats pino's JSON lines as `12:00:01 WARNING[chan_sip]: message` (Asterisk's console style). */
-function textStream(): DestinationStream {
+/** One pino JSON line as `12:00:01 WARNING[chan_sip]: message`. */
+export function formatTextLine(line: string): string {
+  try {
+    const o = JSON.parse(line) as { level: number; time: number; msg?: string; module?: string };
+    const t = new Date(o.time).toTimeString().slice(0, 8);
+    const mod = o.module ? `[${o.module}]` : '';
+    return `${t} ${LEVELS[o.level] ?? o.level}${mod}: ${o.msg ?? ''}`;
+  } catch {
+    return line.replace(/\n$/, '');
+  }
+}
+
+function stream(format: LogFormat, write: ((line: string) => void) | undefined): DestinationStream {
+  if (!write) {
+    if (format === 'json') return destination(2);
+    write = (l) => process.stderr.write(l + '\n');
+  }
+  const out = write;
   return {
     write(line: string): void {
-      try {
-        const o = JSON.parse(line) as { level: number; time: number; msg?: string; module?: string };
-        const t = new Date(o.time).toTimeString().slice(0, 8);
-        const mod = o.module ? `[${o.module}]` : '';
-        process.stderr.write(`${t} ${LEVELS[o.level] ?? o.level}${mod}: ${o.msg ?? ''}\n`);
-      } catch {
-        process.stderr.write(line);
-      }
+      out(format === 'text' ? formatTextLine(line) : line.replace(/\n$/, ''));
     },
   };
 }
 
-export function createLogger(level = process.env.AMIKIT_LOG_LEVEL ?? 'info'): Logger {
-  const format = process.env.AMIKIT_LOG_FORMAT ?? (process.stderr.isTTY ? 'text' : 'json');
+/** The format AMIKIT_LOG_FORMAT asks for, if it names one. */
+export function envLogFormat(env: NodeJS.ProcessEnv = process.env): LogFormat | undefined {
+  const f = env.AMIKIT_LOG_FORMAT;
+  return f === 'json' || f === 'text' ? f : undefined;
+}
+
+export function createLogger(options: string | LoggerOptions = {}): Logger {
+  const o: LoggerOptions = typeof options === 'string' ? { level: options } : options;
+  const format = o.format ?? envLogFormat() ?? (process.stderr.isTTY ? 'text' : 'json');
   return pino(
     {
-      level,
+      level: o.level ?? process.env.AMIKIT_LOG_LEVEL ?? 'info',
       base: undefined,
       redact: {
         paths: ['secret', '*.secret', 'key', '*.key', 'password', '*.password'],
         censor: '[redacted]',
       },
     },
-    format === 'text' ? textStream() : destination(2),
+    stream(format, o.write),
   );
 }
 

@@ -6,10 +6,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, isAbsolute } from 'node:path';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { loadManagerConf } from './config/manager-conf.js';
-import type { ManagerConfig } from './config/types.js';
+import { formatWarning, type ManagerConfig } from './config/types.js';
 import { Manager } from './manager/manager.js';
 import { managerCoreModule } from './manager/actions/core.js';
 import { listenTcp, listenTls } from './manager/transports/listeners.js';
+import { listenError } from './manager/transports/listen-error.js';
 import { startHttp, type HttpHandle } from './manager/transports/http/index.js';
 import { loadHttpConf } from './config/http-conf.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
@@ -59,6 +60,9 @@ export interface RunningServer {
   amiAddress: { address: string; port: number } | null;
   tlsAddress: { address: string; port: number } | null;
   httpAddress: { address: string; port: number } | null;
+  httpsAddress: { address: string; port: number } | null;
+  /** http.conf prefix: the AJAM URIs and the web console are under it. */
+  httpPrefix: string;
   demoCredentials?: { username: string; secret: string };
   configDir: string;
   sip: SipModule | null;
@@ -86,7 +90,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
 
   const load = (): ManagerConfig => {
     const cfg = loadManagerConf(configDir);
-    for (const w of cfg.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+    for (const w of cfg.warnings) log.warn(formatWarning(w));
     return applyOverrides(cfg, opts);
   };
   const config = load();
@@ -98,8 +102,9 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   // chan_sip reports reachability to the telephony core, which owns device state; the core is built
   // second (its SimPeer action drives chan_sip), so the sink looks it up when called.
   let core: RunningPbx | null = null;
+  // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
   const sip: SipModule | null =
-    opts.sip === false
+    opts.sip === false || !existsSync(join(configDir, 'sip.conf'))
       ? null
       : createSipModule({
           configDir,
@@ -107,6 +112,8 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
             opts.sipPort !== undefined || opts.bind !== undefined
               ? { host: opts.bind, port: opts.sipPort }
               : undefined,
+          strictBind: true,
+          defaultBindHost: LOOPBACK,
           deviceState: { setDeviceState: (device, state) => core?.pbx.setSipReachability(device, state) },
           log: log.child({ module: 'chan_sip' }),
         });
@@ -147,8 +154,14 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   let http: HttpHandle | null = null;
   const g = config.general;
   try {
+    const sipFailure = sip?.core.bindFailure;
+    if (sipFailure) throw listenError(sipFailure.error, 'SIP over UDP', sipFailure.host, sipFailure.port);
     if (g.enabled) {
-      const { server, address } = await listenTcp(manager, { host: g.bindaddr, port: g.port });
+      const { server, address } = await listenTcp(manager, { host: g.bindaddr, port: g.port }).catch(
+        (e: unknown) => {
+          throw listenError(e, 'AMI', g.bindaddr, g.port);
+        },
+      );
       servers.push(server);
       track(server);
       amiAddress = pick(address);
@@ -174,6 +187,8 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
           disablev1: g.tls.disablev1,
           disablev11: g.tls.disablev11,
           disablev12: g.tls.disablev12,
+        }).catch((e: unknown) => {
+          throw listenError(e, 'AMI over TLS', g.tls.bindaddr, g.tls.port);
         });
         servers.push(server);
         track(server);
@@ -192,19 +207,19 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     });
   } catch (e) {
     // A listener could not open: stop what already runs (SIP socket, telephony core, astdb).
-    for (const s of servers) s.close();
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     await manager.shutdown();
     await core?.stop();
     throw e;
   }
-  if (amiAddress) log.info(`AMI listening on ${amiAddress.address}:${amiAddress.port}`);
-  if (tlsAddress) log.info(`AMI over TLS listening on ${tlsAddress.address}:${tlsAddress.port}`);
 
   return {
     manager,
     amiAddress,
     tlsAddress,
     httpAddress: http.address,
+    httpsAddress: http.tlsAddress,
+    httpPrefix: http.prefix,
     demoCredentials: demo ? DEMO_CREDENTIALS : undefined,
     configDir,
     sip,
@@ -248,7 +263,13 @@ function pick(a: AddressInfo): { address: string; port: number } {
   return { address: a.address, port: a.port };
 }
 
-/** Command-line flags win over the files. */
+/** Where a listener goes when neither the configuration nor --bind names an address. */
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Command-line flags win over the files. An address the files do not give is loopback, where Asterisk
+ * would take every address: amikit opens nothing to the network unless told to.
+ */
 function applyOverrides(cfg: ManagerConfig, o: ServeOptions): ManagerConfig {
   const g = cfg.general;
   if (o.amiPort !== undefined) g.port = o.amiPort;
@@ -256,6 +277,9 @@ function applyOverrides(cfg: ManagerConfig, o: ServeOptions): ManagerConfig {
   if (o.bind !== undefined) {
     g.bindaddr = o.bind;
     g.tls.bindaddr = o.bind;
+  } else {
+    if (g.bindaddrGiven?.plain === false) g.bindaddr = LOOPBACK;
+    if (g.bindaddrGiven?.tls === false) g.tls.bindaddr = LOOPBACK;
   }
   return cfg;
 }

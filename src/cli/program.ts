@@ -10,6 +10,8 @@ import {
   AmiError,
   AmiTimeoutError,
   type AmiClientOptions,
+  type AnyParams,
+  type ParamsOf,
   type AmiEvent,
   type AmiResponse,
 } from '../client/index.js';
@@ -146,6 +148,68 @@ export function eventMatcher(filters: string[]): (e: AmiEvent) => boolean {
   };
 }
 
+/** The Originate's own Timeout parameter (ms the channel may ring; Asterisk's default 30000). */
+function originateTimeoutMs(params: AnyParams): number {
+  const entry = Object.entries(params).find(([k]) => /^timeout$/i.test(k));
+  const v = Number(Array.isArray(entry?.[1]) ? entry[1][0] : entry?.[1]);
+  return Number.isFinite(v) && v > 0 ? v : 30_000;
+}
+
+/**
+ * Originate with Async=true: prints the response (`Originate successfully queued`), then the
+ * OriginateResponse of its ActionID, waiting for it at most `waitMs` (exit 3 when it does not come).
+ */
+async function asyncOriginateAction(
+  client: AmiClient,
+  params: AnyParams,
+  waitMs: number,
+  json: boolean,
+  io: MainIO,
+  paint: ReturnType<typeof painter>,
+): Promise<number> {
+  const idKey = Object.keys(params).find((k) => /^actionid$/i.test(k));
+  const given = idKey === undefined ? '' : String(params[idKey]).trim();
+  const actionId = given !== '' ? given : `amikit-${process.pid}-${Date.now().toString(36)}`;
+  const sendParams = { ...params };
+  if (idKey !== undefined) delete sendParams[idKey];
+  sendParams.ActionID = actionId;
+  // Listen before sending: the event may follow the response within the same read.
+  let onEvent: (e: AmiEvent) => void = () => {};
+  const event = new Promise<AmiEvent>((resolve) => {
+    onEvent = (e) => {
+      if (String(e.ActionID ?? '').trim() === actionId) resolve(e);
+    };
+    client.on('OriginateResponse', onEvent);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    let response: AmiResponse;
+    try {
+      response = (await client.send('Originate', sendParams as ParamsOf<'Originate'>)) as AmiResponse;
+    } catch (e) {
+      if (!(e instanceof AmiError)) throw e;
+      io.out(
+        json ? toJson({ response: e.response, event: null }) : formatResult(e.response as AmiResponse, paint),
+      );
+      return EXIT.actionError;
+    }
+    // A blank line ends each message, as on the wire.
+    if (!json) io.out(formatResult(response, paint) + '\n');
+    const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
+    const ev = await Promise.race([event, timedOut]);
+    if (json) io.out(toJson({ response, event: ev }));
+    if (ev === null) {
+      io.err(`amikit: Originate: no OriginateResponse for ActionID ${actionId} within ${waitMs} ms`);
+      return EXIT.connection;
+    }
+    if (!json) io.out(formatResult(ev, paint));
+    return String(ev.Response).toLowerCase() === 'success' ? EXIT.ok : EXIT.actionError;
+  } finally {
+    clearTimeout(timer);
+    client.off('OriginateResponse', onEvent);
+  }
+}
+
 export function buildProgram(io: MainIO, result: { code: number }): Command {
   const program = new Command('amikit');
   program
@@ -190,9 +254,25 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
         'silent',
       ]),
     )
-    .addHelpText('after', '\nSIGINT/SIGTERM stop the server (exit 0); SIGHUP reloads the configuration.')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'output format: text (readable lines) or json (one object per line); default: text on a terminal, else json (env AMIKIT_LOG_FORMAT)',
+      ).choices(['text', 'json']),
+    )
+    .addHelpText(
+      'after',
+      '\nPrints where it listens, the web console URL and (with --demo) the login, then the log, all on\n' +
+        'stdout. A listener that cannot open stops the start (exit 1). SIGINT/SIGTERM stop the server\n' +
+        '(exit 0); SIGHUP reloads the configuration.',
+    )
     .action(async (flags) => {
-      result.code = await serve(flags as Record<string, string>, io, io.signals);
+      result.code = await serve(
+        flags as Record<string, string>,
+        io,
+        io.signals,
+        (io.stdout as NodeJS.WriteStream).isTTY === true,
+      );
     });
 
   addConnectionOptions(
@@ -240,9 +320,12 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
   )
     .addHelpText(
       'after',
-      '\nExample: amikit action QueueStatus Queue=sales --json\n         amikit action Command Command="core show channels"',
+      '\nExample: amikit action QueueStatus Queue=sales --json\n         amikit action Command Command="core show channels"\n' +
+        '\nOriginate with Async=true prints the response, then the OriginateResponse event (--json:\n' +
+        "{response, event}); it waits for the event --timeout ms when given, else the Originate's Timeout\n" +
+        '(default 30000) plus 10 s, and exits 3 when none comes.',
     )
-    .action(async (name: string, words: string[], flags) => {
+    .action(async (name: string, words: string[], flags, cmd: Command) => {
       let params;
       try {
         params = parseParams(words);
@@ -261,12 +344,11 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
       const paint = painter(colorEnabled(io.stdout as NodeJS.WriteStream, io.env));
       try {
         if (asyncOriginate) {
-          // Wait for the OriginateResponse of this ActionID and print it too.
-          const ev = await client.originate({ ...params, async: true } as Parameters<
-            AmiClient['originate']
-          >[0] & { async: true });
-          io.out(flags.json ? toJson(ev) : formatResult(ev, paint));
-          result.code = String(ev.Response).toLowerCase() === 'success' ? EXIT.ok : EXIT.actionError;
+          const waitMs =
+            cmd.getOptionValueSource('timeout') === 'cli'
+              ? timeoutOf(flags)
+              : originateTimeoutMs(params) + timeoutOf(flags);
+          result.code = await asyncOriginateAction(client, params, waitMs, flags.json === true, io, paint);
           return;
         }
         const r = await client.send(name, params);

@@ -71,6 +71,7 @@ export interface ManagerConfOptions {
 function parseGeneral(section: ConfSection | undefined, warnings: ConfWarning[]): ManagerGeneralConfig {
   const g = managerDefaults();
   const tlsBind: { value: TlsBind | undefined } = { value: undefined };
+  let plainBindGiven = false;
   for (const e of section?.entries ?? []) {
     const w = (message: string) => warnings.push({ file: e.file, line: e.line, message });
     const v = e.value;
@@ -93,7 +94,10 @@ function parseGeneral(section: ConfSection | undefined, warnings: ConfWarning[])
       case 'bindaddr': {
         const a = parseSockAddr(v, 'ignore');
         if (!a) w(`Invalid address '${v}' specified, default '${g.bindaddr}' will be used`);
-        else g.bindaddr = a.host;
+        else {
+          g.bindaddr = a.host;
+          plainBindGiven = true;
+        }
         break;
       }
       case 'brokeneventsaction':
@@ -147,6 +151,7 @@ function parseGeneral(section: ConfSection | undefined, warnings: ConfWarning[])
   // TLS address: tlsbindaddr, else bindaddr; its port if given and different from the plain one, else 5039.
   const bind = tlsBind.value ?? { host: g.bindaddr, port: g.port };
   g.tls.bindaddr = bind.host;
+  g.bindaddrGiven = { plain: plainBindGiven, tls: tlsBind.value !== undefined || plainBindGiven };
   g.tls.port = bind.port === 0 || bind.port === g.port ? DEFAULT_MANAGER_TLS_PORT : bind.port;
   return g;
 }

@@ -37,6 +37,11 @@ export interface ConfWarning {
   message: string;
 }
 
+/** `file:line: message`, or `file: message` for a warning about a file as a whole (line 0). */
+export function formatWarning(w: ConfWarning): string {
+  return w.line > 0 ? `${w.file}:${w.line}: ${w.message}` : `${w.file}: ${w.message}`;
+}
+
 export interface ConfDocument {
   /** The top-level file that was parsed. */
   file: string;
@@ -90,6 +95,11 @@ export interface ManagerGeneralConfig {
   port: number;
   /** Address only (no port). '::' means every IPv4 and IPv6 address. */
   bindaddr: string;
+  /**
+   * Whether manager.conf names the addresses (bindaddr; tlsbindaddr for TLS). `amikit serve` listens on
+   * loopback only when it does not, where Asterisk would take every address.
+   */
+  bindaddrGiven?: { plain: boolean; tls: boolean };
   brokeneventsaction: boolean;
   allowmultiplelogin: boolean;
   displayconnects: boolean;

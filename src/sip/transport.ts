@@ -47,17 +47,27 @@ export class UdpTransport {
     private readonly onMessage: (msg: SipMessage, src: Addr) => void,
   ) {}
 
-  /** Binds; on failure logs it and runs on without a socket (as chan_sip does), returning false. */
-  async bind(host: string, port: number): Promise<boolean> {
+  /**
+   * Binds; on failure runs on without a socket (as chan_sip does) and logs it, unless `quiet` (the
+   * caller reports the returned error and stops instead).
+   */
+  async bind(
+    host: string,
+    port: number,
+    opts: { quiet?: boolean } = {},
+  ): Promise<{ ok: true } | { ok: false; error: Error }> {
     const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     sock.on('message', (data, rinfo) => this.onDatagram(data, { host: rinfo.address, port: rinfo.port }));
     let bound = false;
+    let failure = new Error('bind failed');
     const ok = await new Promise<boolean>((resolve) => {
       sock.once('error', (e) => {
         if (bound) return;
-        this.log.error(
-          `SIP: failed to bind to ${fmtAddr({ host, port })}: ${e.message}; SIP over UDP is off`,
-        );
+        failure = e;
+        if (!opts.quiet)
+          this.log.error(
+            `SIP: failed to bind to ${fmtAddr({ host, port })}: ${e.message}; SIP over UDP is off`,
+          );
         resolve(false);
       });
       sock.bind(port, host, () => {
@@ -75,7 +85,7 @@ export class UdpTransport {
       sock.close();
       this.local = { host, port: 0 };
     }
-    return ok;
+    return ok ? { ok: true } : { ok: false, error: failure };
   }
 
   address(): Addr {

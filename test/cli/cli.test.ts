@@ -1,72 +1,13 @@
 /** The amikit command as a process: exit statuses, one-line errors, action/events/shell/serve. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConnection } from '../../src/cli/connection.js';
 import { eventMatcher } from '../../src/cli/program.js';
 import { startFake, until, wire } from '../client/helpers/fake-server.js';
-
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !k.startsWith('AMI_') && k !== 'FORCE_COLOR'),
-) as NodeJS.ProcessEnv;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function amikit(
-  args: string[],
-  opts: {
-    env?: NodeJS.ProcessEnv;
-    input?: string;
-    until?: (out: string) => boolean;
-    signal?: NodeJS.Signals;
-    timeoutMs?: number;
-    /** Interactive: called on every output; may write to stdin. */
-    converse?: (out: string, stdin: NodeJS.WritableStream) => void;
-  } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...CLEAN_ENV, NO_COLOR: '1', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    const kill = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 45000);
-    const check = (): void => {
-      opts.converse?.(stdout, child.stdin);
-      if (!signalled && opts.until && opts.until(stdout + stderr)) {
-        signalled = true;
-        child.kill(opts.signal ?? 'SIGINT');
-      }
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      check();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      check();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-    if (opts.input !== undefined) {
-      if (opts.converse) child.stdin.write(opts.input);
-      else child.stdin.end(opts.input);
-    } else if (!opts.until && !opts.converse) child.stdin.end();
-  });
-}
+import { amikit, inProcess } from './run.js';
 
 test('--help for every command, exit 0', async () => {
   for (const cmd of [[], ['serve'], ['shell'], ['action'], ['events']]) {
@@ -164,13 +105,22 @@ test('action: response, list collected, JSON, exit 1 on Response: Error, exit 3 
       { env },
     );
     assert.equal(orig.code, 0, orig.stderr);
-    assert.match(orig.stdout, /Event: OriginateResponse\n.*\nResponse: Success/);
+    // The response first, then the event.
+    assert.match(
+      orig.stdout,
+      /^Response: Success\n(.*\n)*Message: Originate successfully queued\n(.*\n)*\nEvent: OriginateResponse\n.*\nResponse: Success/,
+    );
     const origFail = await amikit(
       ['action', 'Originate', 'Channel=Local/999@nowhere', 'Async=yes', '--json'],
       { env },
     );
     assert.equal(origFail.code, 1);
-    assert.equal((JSON.parse(origFail.stdout) as { Response: string }).Response, 'Failure');
+    const failed = JSON.parse(origFail.stdout) as {
+      response: { Message: string };
+      event: { Event: string; Response: string };
+    };
+    assert.equal(failed.response.Message, 'Originate successfully queued');
+    assert.deepEqual([failed.event.Event, failed.event.Response], ['OriginateResponse', 'Failure']);
     const refused = await amikit(['action', 'Ping', '--secret', 'wrong'], { env });
     assert.equal(refused.code, 3);
     assert.match(
@@ -254,11 +204,25 @@ test('shell over stdin/stdout: help, an action, an event, /quit', async () => {
 });
 
 test('serve: prints where it listens and the demo credentials; SIGINT exits 0; a bad config is one line, exit 1', async () => {
-  const r = await amikit(['serve', '--demo', '--ami-port', '0', '--log-level', 'silent'], {
-    until: (out) => /demo login/.test(out),
-    timeoutMs: 60000,
-  });
+  const r = await amikit(
+    [
+      'serve',
+      '--demo',
+      '--ami-port',
+      '0',
+      '--http-port',
+      '0',
+      '--sip-port',
+      '0',
+      '--data-dir',
+      'none',
+      '--log-level',
+      'warn',
+    ],
+    { until: (out) => /live events/.test(out), timeoutMs: 60000 },
+  );
   assert.equal(r.code, 0, r.stderr);
+  // The summary is printed whatever the log level.
   assert.match(r.stdout, /AMI listening on 127\.0\.0\.1:\d+/);
   assert.match(r.stdout, /demo login: username \w+, secret \w+/);
   const dir = mkdtempSync(join(tmpdir(), 'amikit-badconf-'));
@@ -339,6 +303,33 @@ test('action Originate Async=true against amikit itself prints the OriginateResp
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Event: OriginateResponse/);
     assert.match(r.stdout, /Reason: 4/);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('action Originate Async=true honours --timeout when no OriginateResponse comes (virtual clock at rest; in this process)', async () => {
+  const { startTestServer, conformanceConfigDir } = await import('../helpers/server.js');
+  // Nobody advances the virtual clock: the call never resolves, so no OriginateResponse is sent.
+  const srv = await startTestServer({ configDir: conformanceConfigDir(), virtualClock: true });
+  const conn = ['--port', String(srv.port), '--user', 'admin', '--secret', 'admin'];
+  const originate = ['action', 'Originate', 'Channel=Local/100@default', 'Application=Wait', 'Async=true'];
+  try {
+    const started = Date.now();
+    const run = await inProcess([...originate, ...conn, '--timeout', '1500']);
+    const r = { code: run.code, stdout: run.out.join('\n'), stderr: run.err.join('\n') + '\n' };
+    const took = Date.now() - started;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Response: Success\n(.*\n)*Message: Originate successfully queued\n/);
+    assert.doesNotMatch(r.stdout, /OriginateResponse/);
+    assert.match(r.stderr, /^amikit: Originate: no OriginateResponse for ActionID \S+ within 1500 ms\n$/);
+    assert.ok(took >= 1500 && took < 25000, `took ${took} ms`);
+    const jr = await inProcess([...originate, ...conn, '--timeout', '500', '--json', 'ActionID=mine-1']);
+    const j = { code: jr.code, stdout: jr.out.join('\n'), stderr: jr.err.join('\n') };
+    assert.equal(j.code, 3, j.stderr);
+    const out = JSON.parse(j.stdout) as { response: { ActionID: string; Response: string }; event: null };
+    assert.deepEqual([out.response.Response, out.response.ActionID, out.event], ['Success', 'mine-1', null]);
+    assert.match(j.stderr, /for ActionID mine-1 within 500 ms/);
   } finally {
     await srv.dispose();
   }

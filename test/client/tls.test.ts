@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AmiClient, type AmiResponse } from '../../src/client/index.js';
 import { startFake } from './helpers/fake-server.js';
+import { skipUnless } from '../helpers/require.js';
 
 function selfSigned(): { key: string; cert: string } | null {
   const dir = mkdtempSync(join(tmpdir(), 'amikit-tls-'));
@@ -41,8 +42,9 @@ function selfSigned(): { key: string; cert: string } | null {
 
 test('TLS: connects with a pinned CA, logs in (MD5), sends an action; refuses an unknown certificate', async (t) => {
   const pair = selfSigned();
-  if (pair === null) {
-    t.skip('openssl not available');
+  const skip = skipUnless('openssl', pair !== null, 'openssl not available');
+  if (skip !== false || pair === null) {
+    t.skip(skip || 'openssl not available');
     return;
   }
   const server = await startFake({ tls: pair });

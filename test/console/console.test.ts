@@ -17,14 +17,17 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
 import { EVENT_FLAG } from '../../src/config/permissions.js';
+import { skipUnless } from '../helpers/require.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUILD = join(ROOT, 'dist', 'console');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
-const SKIP = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run the console tests`;
+const SKIP = skipUnless(
+  'chromium',
+  existsSync(CHROMIUM),
+  `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run the console tests`,
+);
 
 /** Newest modification time under the console's sources and the spec it bundles. */
 function newestSource(): number {

@@ -6,7 +6,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ajam, cookieOf, digestHeader, md5, nonceOf, request, TcpAmi } from './helpers.js';
 import https from 'node:https';
@@ -14,6 +14,7 @@ import { startHttp } from '../../src/manager/transports/http/index.js';
 import { parseHttpConf } from '../../src/config/http-conf.js';
 import { parseConfText } from '../../src/config/conf-parser.js';
 import { testCertificate } from '../helpers/server.js';
+import { ListenError } from '../../src/manager/transports/listen-error.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -367,14 +368,16 @@ describe('switches', () => {
     }
   });
 
-  test('a busy HTTP port is logged; AMI over TCP still starts', async () => {
+  test('a busy HTTP port stops the start (Asterisk would run on without HTTP)', async () => {
     const a = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    const dir = conformanceConfigDir();
     try {
-      const b = await startTestServer({ configDir: conformanceConfigDir(), httpPort: a.httpAddress?.port });
-      assert.equal(b.httpAddress, null);
-      assert.ok(b.port > 0);
-      await b.dispose();
+      await assert.rejects(
+        startTestServer({ configDir: dir, httpPort: a.httpAddress?.port }),
+        (e: unknown) => e instanceof ListenError && e.listener === 'HTTP manager' && e.code === 'EADDRINUSE',
+      );
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       await a.dispose();
     }
   });

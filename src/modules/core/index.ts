@@ -11,7 +11,7 @@ import { registerGauge } from '../../manager/metrics.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfFile, firstSection, entriesOf } from '../../config/index.js';
-import type { ConfDocument } from '../../config/types.js';
+import { formatWarning, type ConfDocument } from '../../config/types.js';
 import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
@@ -243,7 +243,7 @@ export async function startPbxForConfig(
     ...(opts.answerMediaWaitMs !== undefined ? { answerMediaWaitMs: opts.answerMediaWaitMs } : {}),
   });
   const warnings: string[] = [];
-  for (const w of pbx.dialplan.warnings) warnings.push(`${w.file}:${w.line}: ${w.message}`);
+  for (const w of pbx.dialplan.warnings) warnings.push(formatWarning(w));
   for (const w of pbx.endpoints.warnings) warnings.push(`simulation.conf: ${w}`);
   if (clock instanceof VirtualClock && opts.speed && opts.speed > 0) clock.startRealtime(opts.speed);
   const module = createCoreModule(pbx, {

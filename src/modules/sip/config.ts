@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfFile, parseConfText } from '../../config/conf-parser.js';
 import { Acl, parseHa } from '../../config/acl.js';
-import type { AclRule, ConfDocument, ConfEntry } from '../../config/types.js';
+import { formatWarning, type AclRule, type ConfDocument, type ConfEntry } from '../../config/types.js';
 import { AUTHFAIL_DEFAULTS, type AuthFailLimitSettings, readAuthFailOption } from '../../config/authfail.js';
 
 export const STANDARD_SIP_PORT = 5060;
@@ -59,6 +59,8 @@ const DEFAULT_CODECS = ['ulaw', 'alaw', 'gsm', 'h263'];
 
 export interface SipGeneral {
   bindHost: string;
+  /** Whether sip.conf names the address (bindaddr/udpbindaddr); `amikit serve` takes loopback if not. */
+  bindHostGiven: boolean;
   bindPort: number;
   context: string;
   realm: string;
@@ -187,6 +189,7 @@ function defaultFlags(): PeerFlags {
 function defaultGeneral(): SipGeneral {
   return {
     bindHost: '0.0.0.0',
+    bindHostGiven: false,
     bindPort: STANDARD_SIP_PORT,
     context: 'default',
     realm: DEFAULT_REALM,
@@ -652,7 +655,7 @@ function buildPeer(
 }
 
 export function parseSipConf(doc: ConfDocument): SipConfig {
-  const warnings: string[] = [...doc.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)];
+  const warnings: string[] = [...doc.warnings.map((w) => formatWarning(w))];
   const warn = (m: string): void => void warnings.push(m);
   const g = defaultGeneral();
   const registerLines: ConfEntry[] = [];
@@ -684,6 +687,7 @@ export function parseSipConf(doc: ConfDocument): SipConfig {
           break;
         }
         g.bindHost = m[1];
+        g.bindHostGiven = true;
         if (m[2]) g.bindPort = Number(m[2]);
         break;
       }

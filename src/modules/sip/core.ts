@@ -55,6 +55,13 @@ export interface SipCoreOptions {
   clock?: SipClock;
   /** Where to listen instead of sip.conf's udpbindaddr/bindport. */
   bind?: { host?: string; port?: number };
+  /**
+   * A socket that cannot bind is recorded in `bindFailure` and not logged: the caller stops the start
+   * (`amikit serve`). Otherwise it is logged and SIP runs on without a socket, as chan_sip does.
+   */
+  strictBind?: boolean;
+  /** The address to bind when sip.conf names none (Asterisk: every address). */
+  defaultBindHost?: string;
 }
 
 export class SipCore implements ChanSipContext {
@@ -77,6 +84,10 @@ export class SipCore implements ChanSipContext {
   private readonly registrations: Registrations;
   private readonly notifier: Notifier;
   private readonly simulation: Simulation;
+  private readonly strictBind: boolean;
+  private readonly defaultBindHost: string | undefined;
+  /** The bind that failed at start (null when the socket is open or start has not run). */
+  bindFailure: { host: string; port: number; error: Error } | null = null;
 
   constructor(opts: SipCoreOptions) {
     this.config = opts.config;
@@ -94,6 +105,8 @@ export class SipCore implements ChanSipContext {
     this.registrations = new Registrations(this, this.resolved);
     this.notifier = new Notifier(this);
     this.simulation = new Simulation(this, this.registrar, this.qualify);
+    this.strictBind = opts.strictBind === true;
+    this.defaultBindHost = opts.defaultBindHost;
     for (const w of opts.config.warnings) this.log.warn(`sip.conf: ${w}`);
     this.buildState(opts.config, new Map());
   }
@@ -118,9 +131,11 @@ export class SipCore implements ChanSipContext {
   /** Opens the UDP socket, starts qualify and outbound registrations. */
   async start(): Promise<void> {
     const g = this.config.general;
-    const host = this.bindOverride?.host ?? g.bindHost;
+    const host =
+      this.bindOverride?.host ?? (g.bindHostGiven ? g.bindHost : (this.defaultBindHost ?? g.bindHost));
     const port = this.bindOverride?.port ?? g.bindPort;
-    await this.transport.bind(host, port);
+    const bound = await this.transport.bind(host, port, { quiet: this.strictBind });
+    if (!bound.ok) this.bindFailure = { host, port, error: bound.error };
     this.started = true;
     await this.resolveNames();
     this.startPeers();

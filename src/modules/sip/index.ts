@@ -31,6 +31,10 @@ export interface SipModuleOptions {
   configDir: string;
   /** `amikit serve --sip-port`: listen here instead of udpbindaddr/bindport. */
   bindOverride?: { host?: string; port?: number };
+  /** A socket that cannot bind is left to the caller (core.bindFailure) instead of logged. */
+  strictBind?: boolean;
+  /** The address to bind when sip.conf names none (Asterisk: every address). */
+  defaultBindHost?: string;
   deviceState?: DeviceStateSink;
   /** Timers for qualify/registrations (pbx/clock's Clock); real timers by default. */
   clock?: SipClock;
@@ -92,6 +96,8 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
     deviceState: opts.deviceState,
     clock: opts.clock,
     bind: opts.bindOverride,
+    strictBind: opts.strictBind,
+    defaultBindHost: opts.defaultBindHost,
     events: createSipEvents((name, category, headers) => manager?.publish(name, category, headers)),
   });
 

@@ -12,7 +12,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { HttpConfig } from '../../../config/types.js';
+import { formatWarning, type HttpConfig } from '../../../config/types.js';
 import type { Manager } from '../../manager.js';
 import { Ajam } from './ajam.js';
 import { HttpSessionTable } from './sessions.js';
@@ -30,6 +30,7 @@ import {
 import { attachWebSocket, chooseSubprotocol, WS_MAX_PAYLOAD } from './ws.js';
 import { closeWith, errorPage, rawErrorResponse, sendError, type HttpSettings } from './response.js';
 import { HttpConnection, connectionOf, connectionOfSocket } from './connection.js';
+import { listenError } from '../listen-error.js';
 
 export { AmiMetrics } from './prometheus.js';
 
@@ -60,6 +61,8 @@ const REQUEST_DEADLINE_MS = 300_000;
 export interface HttpHandle {
   address: { address: string; port: number } | null;
   tlsAddress: { address: string; port: number } | null;
+  /** http.conf prefix of every URI served (the web console's too). */
+  prefix: string;
   metrics: AmiMetrics | null;
   sessions: HttpSessionTable;
   close(): Promise<void>;
@@ -82,20 +85,22 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 
 /**
  * Starts the HTTP (and HTTPS) listeners as http.conf asks; returns null addresses when http.conf
- * leaves HTTP disabled (as Asterisk, also when no bindaddr is set) or a listener cannot start (logged;
- * AMI over TCP goes on, as in Asterisk).
+ * leaves HTTP disabled (as Asterisk, also when no bindaddr is set). A listener that cannot start
+ * rejects with a ListenError after closing what it opened (Asterisk logs it and runs on without
+ * HTTP; amikit stops the start instead, so that a half-started server is never mistaken for a whole).
  */
 export async function startHttp(
   manager: Manager,
   conf: HttpConfig,
   opts: HttpStartOptions = {},
 ): Promise<HttpHandle> {
-  for (const w of conf.warnings) manager.log.warn(`${w.file}:${w.line}: ${w.message}`);
+  for (const w of conf.warnings) manager.log.warn(formatWarning(w));
   const table = new HttpSessionTable(manager);
   const bindaddr = opts.bind ?? conf.bindaddr;
   const handle: HttpHandle = {
     address: null,
     tlsAddress: null,
+    prefix: conf.prefix,
     metrics: null,
     sessions: table,
     close: async () => {},
@@ -204,13 +209,19 @@ export async function startHttp(
     servers.push(server);
   };
 
+  // What is being opened, for the error when it cannot be.
+  let opening = { listener: 'HTTP manager', host: bindaddr, port: opts.port ?? conf.bindport };
   try {
     const plain = http.createServer({ noDelay: true, keepAlive: true, maxHeaderSize: MAX_HEADER_BYTES });
     setup(plain, false);
-    const a = await listen(plain, bindaddr, opts.port ?? conf.bindport);
+    const a = await listen(plain, opening.host, opening.port);
     handle.address = { address: a.address, port: a.port };
-    manager.log.info(`HTTP manager listening on ${a.address}:${a.port}${conf.prefix}`);
     if (conf.tls.enabled) {
+      opening = {
+        listener: 'HTTPS manager',
+        host: opts.bind ?? conf.tls.bindaddr,
+        port: opts.tlsPort ?? conf.tls.port,
+      };
       const dir = opts.configDir ?? process.cwd();
       const path = (p: string): string => (isAbsolute(p) ? p : resolve(dir, p));
       const cert = readFileSync(path(conf.tls.certfile));
@@ -227,20 +238,14 @@ export async function startHttp(
       });
       secure.on('tlsClientError', () => {});
       setup(secure, true);
-      const t = await listen(secure, opts.bind ?? conf.tls.bindaddr, opts.tlsPort ?? conf.tls.port);
+      const t = await listen(secure, opening.host, opening.port);
       handle.tlsAddress = { address: t.address, port: t.port };
-      manager.log.info(`HTTPS manager listening on ${t.address}:${t.port}${conf.prefix}`);
     }
   } catch (e) {
-    // As Asterisk: an HTTP server that cannot bind is logged, and the manager runs on without it.
-    manager.log.error({ err: e }, `HTTP server not started: ${(e as Error).message}`);
-    for (const s of servers) s.close();
+    await Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
     wss.close();
     if (manager.metrics === metrics) manager.metrics = undefined;
-    handle.address = null;
-    handle.tlsAddress = null;
-    handle.metrics = null;
-    return handle;
+    throw listenError(e, opening.listener, opening.host, opening.port);
   }
   manager.features.http = true;
 
