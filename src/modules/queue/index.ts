@@ -11,9 +11,14 @@ import type { ConfDocument } from '../../config/types.js';
 import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
-import { EVENT_FLAG } from '../../config/permissions.js';
 import type { Logger } from '../../logger.js';
-import { actionPrivilege, actionSynopsis } from '../../spec.js';
+import type { ActionSpec, Privilege } from '../../manager/action.js';
+import {
+  defineEvent,
+  type AnyEventDefinition,
+  type EventDefinition,
+  type EventName,
+} from '../../manager/event-def.js';
 import { deviceStateText } from '../../pbx/devicestate.js';
 import type { ChannelSnapshot } from '../../pbx/channel.js';
 import type { Pbx } from '../../pbx/pbx.js';
@@ -38,21 +43,23 @@ export interface QueueModule extends AmiModule {
   readonly engine: QueueEngine;
 }
 
-const ACTIONS = [
-  'QueueStatus',
-  'QueueSummary',
-  'QueueAdd',
-  'QueueRemove',
-  'QueuePause',
-  'QueuePenalty',
-  'QueueReload',
-  'QueueReset',
-  'QueueRule',
-  'QueueLog',
-  'QueueMemberRingInUse',
-  'QueueChangePriorityCaller',
-  'QueueWithdrawCaller',
-] as const;
+/** apps/app_queue.c's registrations: the privilege each passes, and whether it answers with a list. */
+const ACTIONS = {
+  QueueStatus: { privilege: 'none', list: true },
+  QueueSummary: { privilege: 'none', list: true },
+  QueueAdd: { privilege: ['agent'] },
+  QueueRemove: { privilege: ['agent'] },
+  QueuePause: { privilege: ['agent'] },
+  QueuePenalty: { privilege: ['agent'] },
+  QueueReload: { privilege: 'none' },
+  QueueReset: { privilege: 'none' },
+  QueueRule: { privilege: 'none' },
+  QueueLog: { privilege: ['agent'] },
+  QueueMemberRingInUse: { privilege: ['agent'] },
+  QueueChangePriorityCaller: { privilege: 'none' },
+  QueueWithdrawCaller: { privilege: 'none' },
+} as const satisfies Record<string, { privilege: Privilege; list?: boolean }>;
+type QueueActionName = keyof typeof ACTIONS;
 
 /** `%2.1f` of C. */
 function f1(n: number): string {
@@ -81,76 +88,95 @@ export function memberHeaders(m: MemberView): Header[] {
   ];
 }
 
-const MEMBER_EVENT: Record<string, string> = {
-  MemberAdded: 'QueueMemberAdded',
-  MemberRemoved: 'QueueMemberRemoved',
-  MemberPause: 'QueueMemberPause',
-  MemberPenalty: 'QueueMemberPenalty',
-  MemberRinginuse: 'QueueMemberRinginuse',
-  MemberStatus: 'QueueMemberStatus',
+type ChanFn = (s: ChannelSnapshot, prefix?: string) => Header[];
+/** The engine event of a type (some event shapes carry two types). */
+type EventOf<T extends QueueEvent['type']> = QueueEvent extends infer E
+  ? E extends { type: infer U }
+    ? T extends U
+      ? E
+      : never
+    : never
+  : never;
+type Of<T extends QueueEvent['type']> = { e: EventOf<T>; chan: ChanFn };
+type AgentEventType = 'AgentCalled' | 'AgentDump' | 'AgentRingNoAnswer' | 'AgentConnect' | 'AgentComplete';
+type AgentEvent = EventOf<AgentEventType>;
+
+const memberEvent = <T extends QueueEvent['type']>(name: EventName) =>
+  defineEvent<Of<T>>(name, 'agent', ({ e }) => memberHeaders((e as { member: MemberView }).member));
+
+/** An agent event: the caller, the member's channel (Dest), the queue and member, then `extra`. */
+const agentEvent = <T extends AgentEventType>(
+  name: EventName,
+  extra: (e: Of<T>['e']) => Header[] = () => [],
+) =>
+  defineEvent<Of<T>>(name, 'agent', ({ e, chan }) => {
+    const a = e as AgentEvent;
+    return [
+      ...chan(a.caller),
+      ...chan(a.agent, 'Dest'),
+      ['Queue', a.queue.name],
+      ['MemberName', a.member.membername],
+      ['Interface', a.member.interface],
+      ...extra(e),
+    ];
+  });
+
+/** app_queue's events (class agent) with Asterisk 20's headers, by the engine's event type. */
+export const QUEUE_EVENTS: { [T in QueueEvent['type']]: EventDefinition<Of<T>> } = {
+  MemberAdded: memberEvent('QueueMemberAdded'),
+  MemberRemoved: memberEvent('QueueMemberRemoved'),
+  MemberPause: memberEvent('QueueMemberPause'),
+  MemberPenalty: memberEvent('QueueMemberPenalty'),
+  MemberRinginuse: memberEvent('QueueMemberRinginuse'),
+  MemberStatus: memberEvent('QueueMemberStatus'),
+  CallerJoin: defineEvent<Of<'CallerJoin'>>('QueueCallerJoin', 'agent', ({ e, chan }) => [
+    ...chan(e.caller),
+    ['Queue', e.queue.name],
+    ['Position', String(e.position)],
+    ['Count', String(e.count)],
+  ]),
+  CallerLeave: defineEvent<Of<'CallerLeave'>>('QueueCallerLeave', 'agent', ({ e, chan }) => [
+    ...chan(e.caller),
+    ['Queue', e.queue.name],
+    ['Count', String(e.count)],
+    ['Position', String(e.position)],
+  ]),
+  CallerAbandon: defineEvent<Of<'CallerAbandon'>>('QueueCallerAbandon', 'agent', ({ e, chan }) => [
+    ...chan(e.caller),
+    ['Queue', e.queue.name],
+    ['Position', String(e.position)],
+    ['OriginalPosition', String(e.originalPosition)],
+    ['HoldTime', String(e.holdTime)],
+  ]),
+  AgentCalled: agentEvent('AgentCalled'),
+  AgentDump: agentEvent('AgentDump'),
+  AgentRingNoAnswer: agentEvent<'AgentRingNoAnswer'>('AgentRingNoAnswer', (e) => [
+    ['RingTime', String(e.ringTime)],
+  ]),
+  AgentConnect: agentEvent<'AgentConnect'>('AgentConnect', (e) => [
+    ['RingTime', String(e.ringTime)],
+    ['HoldTime', String(e.holdTime)],
+  ]),
+  AgentComplete: agentEvent<'AgentComplete'>('AgentComplete', (e) => [
+    ['HoldTime', String(e.holdTime)],
+    ['TalkTime', String(e.talkTime)],
+    ['Reason', e.reason],
+  ]),
 };
 
-/** A queue event as the AMI event Asterisk 20 raises: name and headers (class agent). */
-export function eventToAmi(
-  e: QueueEvent,
-  chan: (s: ChannelSnapshot, prefix?: string) => Header[],
-): { name: string; headers: Header[] } {
-  switch (e.type) {
-    case 'MemberAdded':
-    case 'MemberRemoved':
-    case 'MemberPause':
-    case 'MemberPenalty':
-    case 'MemberRinginuse':
-    case 'MemberStatus':
-      return { name: MEMBER_EVENT[e.type], headers: memberHeaders(e.member) };
-    case 'CallerJoin':
-      return {
-        name: 'QueueCallerJoin',
-        headers: [
-          ...chan(e.caller),
-          ['Queue', e.queue.name],
-          ['Position', String(e.position)],
-          ['Count', String(e.count)],
-        ],
-      };
-    case 'CallerLeave':
-      return {
-        name: 'QueueCallerLeave',
-        headers: [
-          ...chan(e.caller),
-          ['Queue', e.queue.name],
-          ['Count', String(e.count)],
-          ['Position', String(e.position)],
-        ],
-      };
-    case 'CallerAbandon':
-      return {
-        name: 'QueueCallerAbandon',
-        headers: [
-          ...chan(e.caller),
-          ['Queue', e.queue.name],
-          ['Position', String(e.position)],
-          ['OriginalPosition', String(e.originalPosition)],
-          ['HoldTime', String(e.holdTime)],
-        ],
-      };
-    default: {
-      const base: Header[] = [
-        ...chan(e.caller),
-        ...chan(e.agent, 'Dest'),
-        ['Queue', e.queue.name],
-        ['MemberName', e.member.membername],
-        ['Interface', e.member.interface],
-      ];
-      if (e.type === 'AgentRingNoAnswer') base.push(['RingTime', String(e.ringTime)]);
-      else if (e.type === 'AgentConnect')
-        base.push(['RingTime', String(e.ringTime)], ['HoldTime', String(e.holdTime)]);
-      else if (e.type === 'AgentComplete')
-        base.push(['HoldTime', String(e.holdTime)], ['TalkTime', String(e.talkTime)], ['Reason', e.reason]);
-      return { name: e.type, headers: base };
-    }
-  }
+/** The definition of an engine event. */
+function queueEventDefinition<T extends QueueEvent['type']>(type: T): EventDefinition<Of<T>> {
+  return QUEUE_EVENTS[type];
 }
+
+/** A queue event as the AMI event Asterisk 20 raises: name and headers (class agent). */
+export function eventToAmi(e: QueueEvent, chan: ChanFn): { name: string; headers: Header[] } {
+  const def = queueEventDefinition(e.type) as EventDefinition<Of<QueueEvent['type']>>;
+  return { name: def.name, headers: [...def.headers({ e, chan })] };
+}
+
+/** Everything app_queue raises. */
+const QUEUE_EVENT_LIST: readonly AnyEventDefinition[] = Object.values(QUEUE_EVENTS);
 
 /** `queue show` lines for one queue (print_queue, colours off). */
 export function printQueue(engine: QueueEngine, q: Queue): string[] {
@@ -254,6 +280,8 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
 
   return {
     name: 'app_queue',
+    requires: ['core'],
+    events: QUEUE_EVENT_LIST,
     engine,
     start(manager: Manager) {
       // What /metrics shows of the queues, read when scraped.
@@ -287,8 +315,7 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
       const chan = (s: ChannelSnapshot, prefix = ''): Header[] =>
         channelHeaders(s, prefix, manager.config.general.channelvars, lookup);
       const publish = (e: QueueEvent): void => {
-        const { name, headers } = eventToAmi(e, chan);
-        manager.publish(name, EVENT_FLAG.AGENT, headers);
+        manager.raise(queueEventDefinition(e.type) as EventDefinition<Of<QueueEvent['type']>>, { e, chan });
       };
       offEvents = engine.on((e) => {
         if (holdDepth > 0) held.push(e);
@@ -299,27 +326,22 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
        * through stasis): events are held while the handler runs and published a moment later,
        * after the device states the change raised.
        */
-      const reg = (name: string, handler: (ctx: ActionContext) => void): void =>
-        manager.registry.register({
-          name,
-          privilege: actionPrivilege(name),
-          synopsis: actionSynopsis(name),
-          module: 'app_queue',
-          handler: (ctx) => {
-            holdDepth++;
-            try {
-              handler(ctx);
-            } finally {
-              holdDepth--;
-            }
-            if (holdDepth === 0 && held.length) {
-              const batch = held;
-              held = [];
-              pbx.clock.setTimer(0, () => batch.forEach(publish));
-            }
-          },
-        });
-      const handlers: Record<(typeof ACTIONS)[number], (ctx: ActionContext) => void> = {
+      const holdingEvents =
+        (handler: (ctx: ActionContext) => void) =>
+        (ctx: ActionContext): void => {
+          holdDepth++;
+          try {
+            handler(ctx);
+          } finally {
+            holdDepth--;
+          }
+          if (holdDepth === 0 && held.length) {
+            const batch = held;
+            held = [];
+            pbx.clock.setTimer(0, () => batch.forEach(publish));
+          }
+        };
+      const handlers: Record<QueueActionName, (ctx: ActionContext) => void> = {
         QueueStatus: (ctx) => queueStatus(engine, ctx),
         QueueSummary: (ctx) => queueSummary(engine, ctx),
         QueueAdd: (ctx) => queueAdd(engine, ctx),
@@ -414,7 +436,12 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
           else ctx.error('Unable to request withdraw from queue: Already requested');
         },
       };
-      for (const a of ACTIONS) reg(a, handlers[a]);
+      const actions: ActionSpec[] = Object.entries(ACTIONS).map(([name, a]) => ({
+        name,
+        ...a,
+        handler: holdingEvents(handlers[name as QueueActionName]),
+      }));
+      manager.addActions('app_queue', actions);
       registerCli(manager, engine, reload);
       manager.registerReload('app_queue', () => reload({ members: true, rules: true, parameters: true }));
       // The queue_log is Asterisk's logger's: its reload (`module reload logger`, or a full
