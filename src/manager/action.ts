@@ -59,3 +59,13 @@ export function privilegeMask(name: string, privilege: Privilege | undefined): n
   }
   return classMask(privilege);
 }
+
+/** An action whose handler also takes its module's environment (bound at start by {@link bindActions}). */
+export type ActionWith<E> = Omit<ActionSpec, 'handler'> & {
+  run: (env: E, ctx: ActionContext) => void | Promise<void>;
+};
+
+/** Gives a table of actions their module's environment. */
+export function bindActions<E>(env: E, table: readonly ActionWith<E>[]): ActionSpec[] {
+  return table.map(({ run, ...a }) => ({ ...a, handler: (ctx: ActionContext) => run(env, ctx) }));
+}

@@ -38,6 +38,10 @@ const simple = <K extends PbxEventName>(
   ]);
 
 const yesNo = (b: boolean): string => (b ? 'Yes' : 'No');
+const varHeaders = (p: { variable: string; value: string }): Header[] => [
+  ['Variable', p.variable],
+  ['Value', p.value],
+];
 
 /** Every mapped event. Events the telephony core raises for other consumers (Log, TextMessage) are absent. */
 export const CORE_EVENTS: { [K in PbxEventName]?: Def<K> } = {
@@ -48,14 +52,9 @@ export const CORE_EVENTS: { [K in PbxEventName]?: Def<K> } = {
     ['Application', p.application],
     ['AppData', p.appData],
   ]),
-  VarSet: simple<'VarSet'>('VarSet', 'dialplan', (p) => [
-    ['Variable', p.variable],
-    ['Value', p.value],
-  ]),
-  GlobalVarSet: def<'GlobalVarSet'>('VarSet', 'dialplan', (p) => [
-    ['Variable', p.variable],
-    ['Value', p.value],
-  ]),
+  VarSet: simple<'VarSet'>('VarSet', 'dialplan', varHeaders),
+  // Global variables raise VarSet too, without a channel.
+  GlobalVarSet: def<'GlobalVarSet'>('VarSet', 'dialplan', varHeaders),
   NewCallerid: simple<'NewCallerid'>('NewCallerid', 'call', (p) => [['CID-CallingPres', p.cidCallingPres]]),
   NewConnectedLine: simple('NewConnectedLine', 'call'),
   NewAccountCode: simple<'NewAccountCode'>('NewAccountCode', 'call', (p) => [

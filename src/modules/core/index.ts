@@ -13,10 +13,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfFile, firstSection, entriesOf } from '../../config/index.js';
 import type { ConfDocument } from '../../config/types.js';
-import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
-import type { ActionSpec } from '../../manager/action.js';
 import type { Channel } from '../../pbx/channel.js';
 import { RealClock, VirtualClock, type Clock } from '../../pbx/clock.js';
 import type { AnyListener } from '../../pbx/events.js';
@@ -24,8 +22,8 @@ import type { Pbx } from '../../pbx/pbx.js';
 import { createPbxFromConfigDir } from '../../pbx/load.js';
 import { CORE_EVENT_LIST, forwardPbxEvents } from './events.js';
 import { channelHeaders } from './snapshots.js';
-import * as chan from './channel-actions.js';
-import * as info from './info-actions.js';
+import type * as chan from './channel-actions.js';
+import { coreActions } from './actions.js';
 import { registerCoreCli } from './cli.js';
 import * as sim from './sim.js';
 import { astTrue } from '../../config/cstr.js';
@@ -74,138 +72,8 @@ export function createCoreModule(pbx: Pbx, opts: CoreModuleOptions = {}): AmiMod
       const activeCalls = (): number => pbx.channels().filter((c) => c.inPbx).length;
       const processedCalls = (): number => pbx.stats().callsProcessed;
 
-      const withEnv =
-        (fn: (e: chan.CoreEnv, ctx: ActionContext) => void | Promise<void>) => (ctx: ActionContext) =>
-          fn(env, ctx);
-      const withPbx = (fn: (p: Pbx, ctx: ActionContext) => void) => (ctx: ActionContext) => fn(pbx, ctx);
-
       const simEnv: sim.SimEnv = { pbx, activeCalls, seed: opts.seed };
-      const withSim =
-        (fn: (e: sim.SimEnv, ctx: ActionContext) => void | Promise<void>) => (ctx: ActionContext) =>
-          fn(simEnv, ctx);
-      const sipSim = opts.sipSim;
-      // The registrations of main/manager.c, main/pbx.c, main/db.c, main/features.c, main/core_local.c,
-      // main/manager_bridges.c, apps/app_senddtmf.c and res/res_manager_devicestate.c, with their
-      // privileges; then amikit's Sim* actions.
-      const actions: ActionSpec[] = [
-        { name: 'Originate', privilege: ['originate'], handler: withEnv(chan.actionOriginate) },
-        {
-          name: 'Hangup',
-          privilege: ['system', 'call'],
-          list: 'conditional',
-          handler: withEnv(chan.actionHangup),
-        },
-        { name: 'Redirect', privilege: ['call'], handler: withEnv(chan.actionRedirect) },
-        { name: 'Getvar', privilege: ['call', 'reporting'], handler: withEnv(chan.actionGetvar) },
-        { name: 'Setvar', privilege: ['call'], handler: withEnv(chan.actionSetvar) },
-        {
-          name: 'Status',
-          privilege: ['system', 'call', 'reporting'],
-          list: true,
-          handler: withEnv(chan.actionStatus),
-        },
-        {
-          name: 'CoreShowChannels',
-          privilege: ['system', 'reporting'],
-          list: true,
-          handler: withEnv(chan.actionCoreShowChannels),
-        },
-        {
-          name: 'CoreShowChannelMap',
-          privilege: ['system', 'reporting'],
-          list: true,
-          handler: withEnv(chan.actionCoreShowChannelMap),
-        },
-        {
-          name: 'AbsoluteTimeout',
-          privilege: ['system', 'call'],
-          handler: withEnv(chan.actionAbsoluteTimeout),
-        },
-        { name: 'SendText', privilege: ['call'], handler: withEnv(chan.actionSendText) },
-        { name: 'PlayDTMF', privilege: ['call'], handler: withEnv(chan.actionPlayDtmf) },
-        { name: 'BlindTransfer', privilege: ['call'], handler: withEnv(chan.actionBlindTransfer) },
-        { name: 'Atxfer', privilege: ['call'], handler: withEnv(chan.actionAtxfer) },
-        { name: 'Bridge', privilege: ['call'], handler: withEnv(chan.actionBridge) },
-        { name: 'BridgeList', privilege: 'none', list: true, handler: withEnv(chan.actionBridgeList) },
-        { name: 'BridgeInfo', privilege: 'none', list: true, handler: withEnv(chan.actionBridgeInfo) },
-        {
-          name: 'LocalOptimizeAway',
-          privilege: ['system', 'call'],
-          handler: withEnv(chan.actionLocalOptimizeAway),
-        },
-        {
-          name: 'ShowDialPlan',
-          privilege: ['config', 'reporting'],
-          list: true,
-          handler: withPbx(info.actionShowDialPlan),
-        },
-        {
-          name: 'ExtensionState',
-          privilege: ['call', 'reporting'],
-          handler: withPbx(info.actionExtensionState),
-        },
-        {
-          name: 'ExtensionStateList',
-          privilege: ['call', 'reporting'],
-          list: true,
-          handler: withPbx(info.actionExtensionStateList),
-        },
-        {
-          name: 'DeviceStateList',
-          privilege: ['call', 'reporting'],
-          list: true,
-          handler: withPbx(info.actionDeviceStateList),
-        },
-        { name: 'DBGet', privilege: ['system', 'reporting'], list: true, handler: withPbx(info.actionDbGet) },
-        { name: 'DBPut', privilege: ['system'], handler: withPbx(info.actionDbPut) },
-        { name: 'DBDel', privilege: ['system'], handler: withPbx(info.actionDbDel) },
-        { name: 'DBDelTree', privilege: ['system'], handler: withPbx(info.actionDbDelTree) },
-        {
-          name: 'DBGetTree',
-          privilege: ['system', 'reporting'],
-          list: true,
-          handler: withPbx(info.actionDbGetTree),
-        },
-        {
-          name: 'SimCall',
-          privilege: ['test'],
-          doc: { synopsis: 'Make a simulated phone call the PBX (amikit).' },
-          handler: withSim(sim.actionSimCall),
-        },
-        {
-          name: 'SimClock',
-          privilege: ['test'],
-          doc: { synopsis: 'Control the simulation clock (amikit).' },
-          handler: withSim(sim.actionSimClock),
-        },
-        {
-          name: 'SimEndpoint',
-          privilege: ['test'],
-          doc: { synopsis: 'Set the behaviour of a simulated endpoint (amikit).' },
-          handler: withSim(sim.actionSimEndpoint),
-        },
-        {
-          name: 'SimEndpointList',
-          privilege: ['test'],
-          list: true,
-          doc: { synopsis: 'List the behaviours of the simulated endpoints (amikit).' },
-          handler: withSim(sim.actionSimEndpointList),
-        },
-        {
-          name: 'SimStatus',
-          privilege: ['test'],
-          doc: { synopsis: 'Show the state of the simulated telephony core (amikit).' },
-          handler: withSim(sim.actionSimStatus),
-        },
-      ];
-      if (sipSim)
-        actions.push({
-          name: 'SimPeer',
-          privilege: ['test'],
-          doc: { synopsis: "Simulate a SIP peer's registration (amikit)." },
-          handler: (ctx) => sim.actionSimPeer(sipSim, ctx),
-        });
-      manager.addActions('core', actions);
+      manager.addActions('core', coreActions(env, simEnv, opts.sipSim));
 
       registerCoreCli(manager, { pbx, age, activeCalls, processedCalls });
       sim.registerSimCli(manager, simEnv);
