@@ -9,6 +9,7 @@ import { conformanceConfigDir, startTestServer, type TestServer } from '../helpe
 import { releaseSpec } from '../../src/spec.js';
 import { authorityToString } from '../../src/config/permissions.js';
 import type { ActionSpec } from '../../src/manager/action.js';
+import { loggedIn, RawAmi } from './helpers/raw-ami.js';
 
 let srv: TestServer;
 before(async () => {
@@ -98,4 +99,44 @@ test('every event of every loaded module exists in the release spec with the sam
       modules.some((m) => m.events?.some((d) => d.name === name)),
       `${name} is declared by a module`,
     );
+});
+
+test('what the server raises on a busy run is all declared by its modules', async () => {
+  const declared = new Set(srv.manager.loadedModules().flatMap((m) => (m.events ?? []).map((d) => d.name)));
+  const seen = new Set<string>();
+  const off = srv.manager.bus.subscribe((ev) => void seen.add(ev.name));
+  const c = await loggedIn(srv.port, 'admin', 'admin');
+  try {
+    const bad = await RawAmi.connect(srv.port);
+    await bad.login('admin', 'wrong');
+    bad.destroy();
+    await c.action('UserEvent', [['UserEvent', 'Probe']]);
+    const added = await c.action('QueueAdd', [
+      ['Queue', 'Sales'],
+      ['Interface', 'Local/299@agents'],
+    ]);
+    assert.equal(added.get('Message'), 'Added interface to queue');
+    await c.waitEvent('QueueMemberAdded', undefined, 5000);
+    await c.action('SIPqualifypeer', [['Peer', 'test-201']]);
+    await c.action('Originate', [
+      ['Channel', 'Local/200@agents'],
+      ['Application', 'Wait'],
+      ['Data', '1'],
+      ['Async', 'true'],
+    ]);
+    await c.waitEvent('OriginateResponse', undefined, 5000);
+    await c.action('Hangup', [['Channel', '/^Local/']]);
+    await c.action('Reload', [['Module', 'manager']]);
+    await c.waitEvent('Reload', undefined, 5000);
+  } finally {
+    c.destroy();
+    off();
+  }
+  for (const name of ['SuccessfulAuth', 'InvalidPassword', 'UserEvent', 'QueueMemberAdded', 'Newchannel'])
+    assert.ok(seen.has(name), `${name} was raised`);
+  assert.deepEqual(
+    [...seen].filter((n) => !declared.has(n as never)),
+    [],
+    'raised but declared by no module',
+  );
 });
