@@ -13,12 +13,7 @@ import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
 import type { Logger } from '../../logger.js';
 import type { ActionSpec, Privilege } from '../../manager/action.js';
-import {
-  defineEvent,
-  type AnyEventDefinition,
-  type EventDefinition,
-  type EventName,
-} from '../../manager/event-def.js';
+import type { EventDefinition } from '../../manager/event-def.js';
 import { deviceStateText } from '../../pbx/devicestate.js';
 import type { ChannelSnapshot } from '../../pbx/channel.js';
 import type { Pbx } from '../../pbx/pbx.js';
@@ -28,9 +23,11 @@ import { astFalse, astTrue } from '../../config/cstr.js';
 import { formatRule, parseQueueRules, parseQueuesConf } from './config.js';
 import { registerGauge } from '../../manager/metrics.js';
 import { deviceStateName } from '../../pbx/devicestate.js';
-import { QueueEngine, type MemberView, type Queue, type QueueEvent } from './engine.js';
+import { QueueEngine, type Queue, type QueueEvent } from './engine.js';
+import { QUEUE_EVENT_LIST, queueEventDefinition, type Of } from './events.js';
 
 export { QueueEngine } from './engine.js';
+export { eventToAmi, memberHeaders, QUEUE_EVENTS } from './events.js';
 
 export interface QueueModuleOptions {
   configDir: string;
@@ -65,118 +62,6 @@ type QueueActionName = keyof typeof ACTIONS;
 function f1(n: number): string {
   return n.toFixed(1);
 }
-
-/** The QueueMember header group (queue_member_blob_create's fields in Asterisk 20's order). */
-export function memberHeaders(m: MemberView): Header[] {
-  return [
-    ['Queue', m.queue],
-    ['MemberName', m.membername],
-    ['Interface', m.interface],
-    ['StateInterface', m.stateInterface],
-    ['Membership', m.dynamic ? 'dynamic' : 'static'],
-    ['Penalty', String(m.penalty)],
-    ['CallsTaken', String(m.calls)],
-    ['LastCall', String(m.lastcall)],
-    ['LastPause', String(m.lastpause)],
-    ['LoginTime', String(m.logintime)],
-    ['InCall', m.inCall ? '1' : '0'],
-    ['Status', String(m.status)],
-    ['Paused', m.paused ? '1' : '0'],
-    ['PausedReason', m.reasonPaused],
-    ['Ringinuse', m.ringinuse ? '1' : '0'],
-    ['Wrapuptime', String(m.wrapuptime)],
-  ];
-}
-
-type ChanFn = (s: ChannelSnapshot, prefix?: string) => Header[];
-/** The engine event of a type (some event shapes carry two types). */
-type EventOf<T extends QueueEvent['type']> = QueueEvent extends infer E
-  ? E extends { type: infer U }
-    ? T extends U
-      ? E
-      : never
-    : never
-  : never;
-type Of<T extends QueueEvent['type']> = { e: EventOf<T>; chan: ChanFn };
-type AgentEventType = 'AgentCalled' | 'AgentDump' | 'AgentRingNoAnswer' | 'AgentConnect' | 'AgentComplete';
-type AgentEvent = EventOf<AgentEventType>;
-
-const memberEvent = <T extends QueueEvent['type']>(name: EventName) =>
-  defineEvent<Of<T>>(name, 'agent', ({ e }) => memberHeaders((e as { member: MemberView }).member));
-
-/** An agent event: the caller, the member's channel (Dest), the queue and member, then `extra`. */
-const agentEvent = <T extends AgentEventType>(
-  name: EventName,
-  extra: (e: Of<T>['e']) => Header[] = () => [],
-) =>
-  defineEvent<Of<T>>(name, 'agent', ({ e, chan }) => {
-    const a = e as AgentEvent;
-    return [
-      ...chan(a.caller),
-      ...chan(a.agent, 'Dest'),
-      ['Queue', a.queue.name],
-      ['MemberName', a.member.membername],
-      ['Interface', a.member.interface],
-      ...extra(e),
-    ];
-  });
-
-/** app_queue's events (class agent) with Asterisk 20's headers, by the engine's event type. */
-export const QUEUE_EVENTS: { [T in QueueEvent['type']]: EventDefinition<Of<T>> } = {
-  MemberAdded: memberEvent('QueueMemberAdded'),
-  MemberRemoved: memberEvent('QueueMemberRemoved'),
-  MemberPause: memberEvent('QueueMemberPause'),
-  MemberPenalty: memberEvent('QueueMemberPenalty'),
-  MemberRinginuse: memberEvent('QueueMemberRinginuse'),
-  MemberStatus: memberEvent('QueueMemberStatus'),
-  CallerJoin: defineEvent<Of<'CallerJoin'>>('QueueCallerJoin', 'agent', ({ e, chan }) => [
-    ...chan(e.caller),
-    ['Queue', e.queue.name],
-    ['Position', String(e.position)],
-    ['Count', String(e.count)],
-  ]),
-  CallerLeave: defineEvent<Of<'CallerLeave'>>('QueueCallerLeave', 'agent', ({ e, chan }) => [
-    ...chan(e.caller),
-    ['Queue', e.queue.name],
-    ['Count', String(e.count)],
-    ['Position', String(e.position)],
-  ]),
-  CallerAbandon: defineEvent<Of<'CallerAbandon'>>('QueueCallerAbandon', 'agent', ({ e, chan }) => [
-    ...chan(e.caller),
-    ['Queue', e.queue.name],
-    ['Position', String(e.position)],
-    ['OriginalPosition', String(e.originalPosition)],
-    ['HoldTime', String(e.holdTime)],
-  ]),
-  AgentCalled: agentEvent('AgentCalled'),
-  AgentDump: agentEvent('AgentDump'),
-  AgentRingNoAnswer: agentEvent<'AgentRingNoAnswer'>('AgentRingNoAnswer', (e) => [
-    ['RingTime', String(e.ringTime)],
-  ]),
-  AgentConnect: agentEvent<'AgentConnect'>('AgentConnect', (e) => [
-    ['RingTime', String(e.ringTime)],
-    ['HoldTime', String(e.holdTime)],
-  ]),
-  AgentComplete: agentEvent<'AgentComplete'>('AgentComplete', (e) => [
-    ['HoldTime', String(e.holdTime)],
-    ['TalkTime', String(e.talkTime)],
-    ['Reason', e.reason],
-  ]),
-};
-
-/** The definition of an engine event. */
-function queueEventDefinition<T extends QueueEvent['type']>(type: T): EventDefinition<Of<T>> {
-  return QUEUE_EVENTS[type];
-}
-
-/** A queue event as the AMI event Asterisk 20 raises: name and headers (class agent). */
-export function eventToAmi(e: QueueEvent, chan: ChanFn): { name: string; headers: Header[] } {
-  const def = queueEventDefinition(e.type) as EventDefinition<Of<QueueEvent['type']>>;
-  return { name: def.name, headers: [...def.headers({ e, chan })] };
-}
-
-/** Everything app_queue raises. */
-const QUEUE_EVENT_LIST: readonly AnyEventDefinition[] = Object.values(QUEUE_EVENTS);
 
 /** `queue show` lines for one queue (print_queue, colours off). */
 export function printQueue(engine: QueueEngine, q: Queue): string[] {
