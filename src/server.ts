@@ -117,41 +117,45 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       })
     : null;
   if (built) for (const w of built.warnings) log.warn(w);
-  const sip: SipModule | null = has('chan_sip')
-    ? createSipModule({
-        configDir,
-        profile,
-        bindOverride:
-          opts.sipPort !== undefined || opts.bind !== undefined
-            ? { host: opts.bind, port: opts.sipPort }
-            : undefined,
-        deviceState: built
-          ? { setDeviceState: (device, state) => built.pbx.setSipReachability(device, state) }
-          : undefined,
-        log: log.child({ module: 'chan_sip' }),
-      })
-    : null;
-  const core: RunningPbx | null = built ? createConfiguredCore(built, sip?.sim) : null;
-  const modules = new Map<string, AmiModule>([
-    ['manager', managerCoreModule],
-    ['misc', createMiscModule({ configDir })],
-  ]);
-  if (core) modules.set('core', core.module);
-  if (core && has('app_queue'))
-    modules.set(
-      'app_queue',
-      createQueueModule(core.pbx, {
-        configDir,
-        queueLogPath: opts.dataDir ? join(opts.dataDir, 'queue_log') : undefined,
-        log: log.child({ module: 'app_queue' }),
-      }),
-    );
-  if (sip) modules.set('chan_sip', sip);
+  let sip: SipModule | null = null;
+  let core: RunningPbx | null = null;
   try {
+    sip = has('chan_sip')
+      ? createSipModule({
+          configDir,
+          profile,
+          bindOverride:
+            opts.sipPort !== undefined || opts.bind !== undefined
+              ? { host: opts.bind, port: opts.sipPort }
+              : undefined,
+          deviceState: built
+            ? { setDeviceState: (device, state) => built.pbx.setSipReachability(device, state) }
+            : undefined,
+          log: log.child({ module: 'chan_sip' }),
+        })
+      : null;
+    core = built ? createConfiguredCore(built, sip?.sim) : null;
+    const modules = new Map<string, AmiModule>([
+      ['manager', managerCoreModule],
+      ['misc', createMiscModule({ configDir })],
+    ]);
+    if (core) modules.set('core', core.module);
+    if (core && has('app_queue'))
+      modules.set(
+        'app_queue',
+        createQueueModule(core.pbx, {
+          configDir,
+          queueLogPath: opts.dataDir ? join(opts.dataDir, 'queue_log') : undefined,
+          log: log.child({ module: 'app_queue' }),
+        }),
+      );
+    if (sip) modules.set('chan_sip', sip);
     await manager.loadModules(profile.modules.filter((n) => has(n)).map((n) => moduleOf(modules, n)));
   } catch (e) {
+    // Nothing half-started stays behind: modules stop, the telephony core (astdb) closes.
     await manager.shutdown();
-    await core?.stop();
+    if (core) await core.stop();
+    else built?.pbx.close();
     throw e;
   }
   // The demo's phones are dynamic peers: register them as simulated phones so they are reachable.
