@@ -23,6 +23,8 @@ import { managerCoreModule } from '../src/manager/actions/core.js';
 import { listenTcp } from '../src/manager/transports/listeners.js';
 import { loadManagerConf } from '../src/config/manager-conf.js';
 import { createQueueModule, queueStatusItems } from '../src/modules/queue/index.js';
+import { createCoreModule } from '../src/modules/core/index.js';
+import { DEFAULT_PROFILE } from '../src/profiles/index.js';
 
 export interface QueueBenchOptions {
   queues: number;
@@ -175,9 +177,8 @@ export async function runQueueBench(o: QueueBenchOptions): Promise<QueueBenchRes
   let statusWire: QueueBenchResult['statusWire'];
   if (o.wire !== false) {
     const cfg = loadManagerConf(dir);
-    const manager = new Manager({ config: cfg, log: silentLogger() });
-    await manager.addModule(managerCoreModule);
-    await manager.addModule(mod);
+    const manager = new Manager({ config: cfg, log: silentLogger(), profile: DEFAULT_PROFILE });
+    await manager.loadModules([managerCoreModule, createCoreModule(pbx), mod]);
     const { server, address } = await listenTcp(manager, { host: '127.0.0.1', port: 0 });
     const port = address.port;
     const w = await wireStatus(port, Math.max(3, Math.floor(o.runs / 2)));

@@ -4,7 +4,10 @@
  */
 export { startAmikit, DEMO_DIR, DEMO_CREDENTIALS, type ServeOptions, type RunningServer } from './server.js';
 export { Manager } from './manager/manager.js';
-export type { AmiModule } from './manager/module.js';
+export { loadOrder, type AmiModule } from './manager/module.js';
+export type { ActionSpec, ActionWith, ActionHandler, EventClass, Privilege } from './manager/action.js';
+export { defineEvent, type EventDefinition, type EventName } from './manager/event-def.js';
+export { ASTERISK_20, DEFAULT_PROFILE, PROFILES, type ReleaseProfile } from './profiles/index.js';
 export type { ActionContext } from './manager/context.js';
 export { LocalEventBus, type EventBus } from './manager/bus.js';
 export { AmiEvent } from './manager/events.js';

@@ -1,6 +1,7 @@
 /**
  * Assembly: load an Asterisk configuration directory (or the embedded demo), build the manager and
- * its modules, open the listeners. This is what `amikit serve` runs and what tests start.
+ * the modules the release has, start them in dependency order, open the listeners. This is what
+ * `amikit serve` runs and what tests start.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, isAbsolute } from 'node:path';
@@ -15,12 +16,16 @@ import { startHttp, type HttpHandle } from './manager/transports/http/index.js';
 import { loadHttpConf } from './config/http-conf.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
+import { DEFAULT_PROFILE, httpServerName, type ReleaseProfile } from './profiles/index.js';
+import type { AmiModule } from './manager/module.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
-import { startPbxForConfig, type RunningPbx } from './modules/core/index.js';
+import { buildPbxForConfig, createConfiguredCore, type RunningPbx } from './modules/core/index.js';
 import { createQueueModule } from './modules/queue/index.js';
 import { createMiscModule } from './modules/misc/index.js';
 
 export interface ServeOptions {
+  /** The Asterisk release to be (versions, modules, spec documents); default: the default profile. */
+  profile?: ReleaseProfile;
   /** An Asterisk configuration directory (manager.conf, ...). */
   configDir?: string;
   /** Use the embedded demo configuration (the default when no configDir is given). */
@@ -95,51 +100,74 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   };
   const config = load();
   warnUnknownFiles(configDir, log);
-  const manager = new Manager({ config, loadConfig: load, log });
-  await manager.addModule(managerCoreModule);
-  await manager.addModule(createMiscModule({ configDir }));
+  const profile = opts.profile ?? DEFAULT_PROFILE;
+  const manager = new Manager({ config, loadConfig: load, log, profile });
 
-  // chan_sip reports reachability to the telephony core, which owns device state; the core is built
-  // second (its SimPeer action drives chan_sip), so the sink looks it up when called.
+  // The release decides which modules exist; the options leave some out (tests add their own).
+  const skipped = new Set<string>();
+  if (opts.core === false) skipped.add('core').add('app_queue');
+  if (opts.queues === false) skipped.add('app_queue');
+  if (opts.sip === false) skipped.add('chan_sip');
+  const has = (name: string): boolean => profile.modules.includes(name) && !skipped.has(name);
+
+  // Built in the order their objects need each other: the telephony core first, chan_sip reporting
+  // reachability to it, the core's module driving chan_sip's simulated phones, app_queue on the core.
+  const built = has('core')
+    ? buildPbxForConfig(configDir, {
+        dataDir: opts.dataDir,
+        virtual: opts.virtualClock,
+        speed: opts.speed,
+        seed: opts.seed,
+      })
+    : null;
+  if (built) for (const w of built.warnings) log.warn(w);
+  let sip: SipModule | null = null;
   let core: RunningPbx | null = null;
-  // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
-  const sip: SipModule | null =
-    opts.sip === false || !existsSync(join(configDir, 'sip.conf'))
-      ? null
-      : createSipModule({
-          configDir,
-          bindOverride:
-            opts.sipPort !== undefined || opts.bind !== undefined
-              ? { host: opts.bind, port: opts.sipPort }
+  try {
+    // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
+    sip =
+      has('chan_sip') && existsSync(join(configDir, 'sip.conf'))
+        ? createSipModule({
+            configDir,
+            profile,
+            bindOverride:
+              opts.sipPort !== undefined || opts.bind !== undefined
+                ? { host: opts.bind, port: opts.sipPort }
+                : undefined,
+            strictBind: true,
+            defaultBindHost: LOOPBACK,
+            deviceState: built
+              ? { setDeviceState: (device, state) => built.pbx.setSipReachability(device, state) }
               : undefined,
-          strictBind: true,
-          defaultBindHost: LOOPBACK,
-          deviceState: { setDeviceState: (device, state) => core?.pbx.setSipReachability(device, state) },
-          log: log.child({ module: 'chan_sip' }),
-        });
-  if (opts.core !== false) {
-    core = await startPbxForConfig(configDir, manager, {
-      dataDir: opts.dataDir,
-      virtual: opts.virtualClock,
-      speed: opts.speed,
-      seed: opts.seed,
-      sipSim: sip?.sim,
-    });
-    for (const w of core.warnings) log.warn(w);
-    if (opts.queues !== false)
-      await manager.addModule(
+            log: log.child({ module: 'chan_sip' }),
+          })
+        : null;
+    core = built ? createConfiguredCore(built, sip?.sim) : null;
+    const modules = new Map<string, AmiModule>([
+      ['manager', managerCoreModule],
+      ['misc', createMiscModule({ configDir })],
+    ]);
+    if (core) modules.set('core', core.module);
+    if (core && has('app_queue'))
+      modules.set(
+        'app_queue',
         createQueueModule(core.pbx, {
           configDir,
           queueLogPath: opts.dataDir ? join(opts.dataDir, 'queue_log') : undefined,
           log: log.child({ module: 'app_queue' }),
         }),
       );
+    if (sip) modules.set('chan_sip', sip);
+    await manager.loadModules(profile.modules.filter((n) => has(n)).map((n) => moduleOf(modules, n)));
+  } catch (e) {
+    // Nothing half-started stays behind: modules stop, the telephony core (astdb) closes.
+    await manager.shutdown();
+    if (core) await core.stop();
+    else built?.pbx.close();
+    throw e;
   }
-  if (sip) {
-    await manager.addModule(sip);
-    // The demo's phones are dynamic peers: register them as simulated phones so they are reachable.
-    if (demo) for (const p of sip.peerNames()) sip.sim.register(p.name, {});
-  }
+  // The demo's phones are dynamic peers: register them as simulated phones so they are reachable.
+  if (sip && demo) for (const p of sip.peerNames()) sip.sim.register(p.name, {});
 
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
@@ -196,7 +224,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
       }
     }
     // HTTP side (AJAM, /ws, /metrics): src/manager/transports/http.
-    http = await startHttp(manager, loadHttpConf(configDir), {
+    http = await startHttp(manager, loadHttpConf(configDir, httpServerName(profile)), {
       port: opts.httpPort,
       bind: opts.bind,
       configDir,
@@ -257,6 +285,13 @@ function warnUnknownFiles(dir: string, log: Logger): void {
   for (const f of readdirSync(dir)) {
     if (f.endsWith('.conf') && !KNOWN_FILES.has(f)) log.warn(`${join(dir, f)}: not used by amikit, ignored`);
   }
+}
+
+/** A module the release names but this build does not have is a start-up error, not a silent gap. */
+function moduleOf(modules: ReadonlyMap<string, AmiModule>, name: string): AmiModule {
+  const m = modules.get(name);
+  if (!m) throw new Error(`release module '${name}' is not available in amikit`);
+  return m;
 }
 
 function pick(a: AddressInfo): { address: string; port: number } {

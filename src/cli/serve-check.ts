@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHttpConf, loadManagerConf } from '../config/index.js';
+import { DEFAULT_PROFILE, httpServerName } from '../profiles/index.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface PortFlags {
@@ -51,7 +52,7 @@ export function checkConfigDir(dir: string, flags: PortFlags): void {
       EXIT.usage,
     );
   if (flags.httpPort !== undefined) {
-    const http = loadHttpConf(dir);
+    const http = loadHttpConf(dir, httpServerName(DEFAULT_PROFILE));
     if (!http.enabled || (http.bindaddr === undefined && flags.bind === undefined))
       throw new CliError(
         `--http-port: the HTTP server is off in ${dir} (${

@@ -13,7 +13,6 @@ import { DEFAULT_CERTFILE, readTlsOption, type TlsBind } from './tls-conf.js';
 
 export const DEFAULT_HTTP_PORT = 8088;
 export const DEFAULT_HTTPS_PORT = 8089;
-export const DEFAULT_SERVER_NAME = 'Asterisk/20.20.1';
 /** MAX_PREFIX: the prefix buffer holds '/' plus 78 characters. */
 const MAX_PREFIX = 80;
 /** MAX_SERVER_NAME_LENGTH */
@@ -30,7 +29,8 @@ const DEFAULT_HTTPS_CIPHER =
   'AES:CAMELLIA:DES-CBC3-SHA:!aNULL:!eNULL:!EXPORT:!DES:!RC4:!MD5:!PSK:!aECDH:!EDH-DSS-DES-CBC3-SHA:' +
   '!EDH-RSA-DES-CBC3-SHA:!KRB5-DES-CBC3-SHA';
 
-export function httpDefaults(): HttpConfig {
+/** `serverName`: the release's default Server header (`Asterisk/<version>`, from its profile). */
+export function httpDefaults(serverName: string): HttpConfig {
   return {
     enabled: false,
     bindaddr: undefined,
@@ -39,7 +39,7 @@ export function httpDefaults(): HttpConfig {
     sessionlimit: 100,
     sessionInactivity: 30000,
     sessionKeepAlive: 15000,
-    servername: DEFAULT_SERVER_NAME,
+    servername: serverName,
     enablestatic: false,
     enablestatus: false,
     redirects: [],
@@ -68,8 +68,8 @@ function splitHostPort(text: string): { host: string; port: number } | undefined
   return { host: m[1], port: m[2] === undefined ? 0 : Number(m[2]) };
 }
 
-export function parseHttpConf(doc: ConfDocument): HttpConfig {
-  const cfg = httpDefaults();
+export function parseHttpConf(doc: ConfDocument, serverName: string): HttpConfig {
+  const cfg = httpDefaults(serverName);
   const warnings: ConfWarning[] = [...doc.warnings];
   const tlsBind: { value: TlsBind | undefined } = { value: undefined };
   let bind: { host: string; port: number } | undefined;
@@ -153,12 +153,12 @@ export function parseHttpConf(doc: ConfDocument): HttpConfig {
 }
 
 /** http.conf of an Asterisk config directory; no file means the defaults (HTTP disabled). */
-export function loadHttpConf(dir: string): HttpConfig {
+export function loadHttpConf(dir: string, serverName: string): HttpConfig {
   const path = join(dir, 'http.conf');
   if (!existsSync(path)) {
-    const cfg = httpDefaults();
+    const cfg = httpDefaults(serverName);
     cfg.warnings.push({ file: path, line: 0, message: 'No http.conf: HTTP server disabled' });
     return cfg;
   }
-  return parseHttpConf(parseConfFile(path, { baseDir: dir }));
+  return parseHttpConf(parseConfFile(path, { baseDir: dir }), serverName);
 }

@@ -5,8 +5,9 @@
  */
 import type { ActionContext } from './context.js';
 import type { Manager } from './manager.js';
-import { EVENT_FLAG } from '../config/permissions.js';
+import { AUTH_FAILURE_LIMIT } from './manager-events.js';
 import { AuthFailureLimiter, authFailureLimitHeaders, securityAddress } from './auth-failures.js';
+
 /** One failed-login limiter per manager, rebuilt when manager.conf's authfail* settings change. */
 const limiters = new WeakMap<Manager, AuthFailureLimiter>();
 
@@ -33,9 +34,8 @@ export function countLoginFailure(ctx: ActionContext, limiter: AuthFailureLimite
   ctx.manager.log.warn(
     `${t.remoteAddress}: ${s.limit} failed logins within ${s.windowSec} s; refusing its logins for ${s.blockSec} s (authfaillimit)`,
   );
-  ctx.manager.publish(
-    'AuthFailureLimit',
-    EVENT_FLAG.SECURITY,
+  ctx.manager.raise(
+    AUTH_FAILURE_LIMIT,
     authFailureLimitHeaders({
       service: 'AMI',
       accountId: ctx.get('Username'),

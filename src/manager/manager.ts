@@ -5,16 +5,21 @@
 import type { ManagerConfig, ManagerUserConfig } from '../config/types.js';
 import { Acl } from '../config/acl.js';
 import type { Logger } from '../logger.js';
+import type { AmiMessage } from '../protocol/message.js';
 import { ActionRegistry } from './registry.js';
 import { CliRegistry } from './cli.js';
 import { LocalEventBus, type EventBus } from './bus.js';
 import { buildEvent, formatEventTV, type AmiEvent, type EventHeaders } from './events.js';
 import { compileFilter, type EventFilter } from './filters.js';
-import { Session, type Transport } from './session.js';
+import { Session, type Dispatcher, type Transport } from './session.js';
 import type { ManagerMetrics } from './metrics.js';
-import type { ActionContext } from './context.js';
-import { EVENT_FLAG } from '../config/permissions.js';
-import type { AmiModule } from './module.js';
+import { ActionContext } from './context.js';
+import { loadOrder, type AmiModule } from './module.js';
+import { privilegeMask, type ActionSpec } from './action.js';
+import type { EventDefinition, EventName } from './event-def.js';
+import { RELOAD, SECURITY_EVENTS, type SecurityEventName } from './manager-events.js';
+import type { ReleaseProfile } from '../profiles/index.js';
+import { releaseSpec } from '../spec.js';
 
 export interface ManagerUser extends ManagerUserConfig {
   aclCheck: Acl | null;
@@ -27,13 +32,14 @@ export interface ManagerOptions {
   /** Reads the configuration again (Reload / SIGHUP); throws ConfSyntaxError on a bad file. */
   loadConfig?: () => ManagerConfig;
   log: Logger;
+  /** The release this server is (versions, modules, spec documents). */
+  profile: ReleaseProfile;
   bus?: EventBus;
   systemName?: string;
 }
 
-export class Manager {
-  readonly amiVersion = '9.0.0';
-  readonly asteriskVersion = '20.20.1';
+export class Manager implements Dispatcher {
+  readonly profile: ReleaseProfile;
   config: ManagerConfig;
   users = new Map<string, ManagerUser>();
   readonly sessions = new Set<Session>();
@@ -61,6 +67,7 @@ export class Manager {
   buildDate = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
 
   constructor(opts: ManagerOptions) {
+    this.profile = opts.profile;
     this.config = opts.config;
     this.loadConfig = opts.loadConfig;
     this.log = opts.log;
@@ -95,10 +102,7 @@ export class Manager {
     }
     // enum ast_module_reload_result: 0 success, 2 not found, 3 error.
     const status = result === 'ok' ? '0' : result === 'not-found' ? '2' : '3';
-    this.publish('Reload', EVENT_FLAG.SYSTEM, [
-      ['Module', name || 'All'],
-      ['Status', status],
-    ]);
+    this.raise(RELOAD, { module: name || 'All', status });
     return result;
   }
 
@@ -121,13 +125,54 @@ export class Manager {
     }
   }
 
+  /** The banner's AMI version (the release's AMI_VERSION). */
+  get amiVersion(): string {
+    return this.profile.amiVersion;
+  }
+
+  /** Starts one module; the modules it requires must be running already. */
   async addModule(m: AmiModule): Promise<void> {
+    loadOrder([m], new Set(this.modules.map((x) => x.name)));
     this.modules.push(m);
     await m.start(this);
   }
 
-  /** Raises an event: serialized once here, then fanned out by the bus. */
-  publish(name: string, category: number, headers: EventHeaders, rawBody = ''): AmiEvent | null {
+  /** Starts modules in dependency order; refuses a cycle or a missing module before starting any. */
+  async loadModules(modules: readonly AmiModule[]): Promise<void> {
+    for (const m of loadOrder(modules, new Set(this.modules.map((x) => x.name)))) await this.addModule(m);
+  }
+
+  /** The modules started, in start order. */
+  loadedModules(): readonly AmiModule[] {
+    return this.modules;
+  }
+
+  /** Registers a module's actions (ast_manager_register_xml); a missing privilege is a start-up error. */
+  addActions(module: string, actions: readonly ActionSpec[]): void {
+    const docs = releaseSpec(this.profile).actionDocs;
+    for (const a of actions) {
+      const doc = a.doc ?? 'asterisk';
+      this.registry.register({
+        name: a.name,
+        privilege: privilegeMask(a.name, a.privilege),
+        synopsis: doc === 'asterisk' ? (docs.get(a.name.toLowerCase())?.synopsis ?? a.name) : doc.synopsis,
+        handler: a.handler,
+        module,
+        declared: { privilege: a.privilege, list: a.list ?? false, doc },
+      });
+    }
+  }
+
+  /** Raises a defined event. */
+  raise<P>(def: EventDefinition<P>, payload: P, rawBody = ''): AmiEvent | null {
+    return this.publish(def.name, def.category, def.headers(payload), rawBody);
+  }
+
+  /**
+   * Raises an event: serialized once here, then fanned out by the bus. Modules raise their
+   * definitions ({@link raise}); this is the path under it, open to tests that inject events.
+   */
+  publish(name: EventName, category: number, headers: EventHeaders, rawBody = ''): AmiEvent | null {
     if (this.config.general.disabledevents.includes(name)) return null;
     const ev = buildEvent(
       name,
@@ -148,7 +193,7 @@ export class Manager {
 
   /** A security event (class security, Service AMI) about a session, in security_events.c's layout. */
   securityEvent(
-    name: string,
+    name: SecurityEventName,
     session: Session,
     accountId: string,
     extra: EventHeaders = [],
@@ -178,7 +223,7 @@ export class Manager {
     headers.push(['SessionTV', formatEventTV(session.sessionStartMs)]);
     // The account is a fixed buffer in Asterisk, so RequestBadFormat always ends with it (maybe empty).
     if (badFormat) headers.push(['AccountID', accountId]);
-    this.publish(name, EVENT_FLAG.SECURITY, headers);
+    this.raise(SECURITY_EVENTS[name], headers);
   }
 
   findUser(name: string): ManagerUser | undefined {
@@ -226,8 +271,31 @@ export class Manager {
     return s;
   }
 
+  /** do_message(): one request of a session; false (or its promise) when the session must end. */
+  dispatch(msg: AmiMessage, session: Session): boolean | Promise<boolean> {
+    const ctx = new ActionContext(msg, session, this);
+    if (msg.tooManyLines) {
+      ctx.error('Too many lines in message or allocation failure');
+      return true;
+    }
+    if (msg.lineTooLong) {
+      ctx.error('Failed to parse message: line too long');
+      return true;
+    }
+    const metrics = this.metrics;
+    const keepOpen = this.process(ctx);
+    if (typeof keepOpen === 'boolean') {
+      metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
+      return keepOpen;
+    }
+    return keepOpen.then((k) => {
+      metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
+      return k;
+    });
+  }
+
   /** process_message(): routes one request; returns false when the session must end. */
-  dispatch(ctx: ActionContext): boolean | Promise<boolean> {
+  private process(ctx: ActionContext): boolean | Promise<boolean> {
     const s = ctx.session;
     const action = ctx.message.get('Action', true) ?? '';
     if (action.length === 0) {

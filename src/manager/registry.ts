@@ -2,9 +2,9 @@
  * Action registry: name (case-insensitive) -> privilege and handler, listed in Asterisk's order
  * (ast_manager_register_struct keeps the list sorted with strcasecmp).
  */
-import type { ActionContext } from './context.js';
+import type { ActionDocSource, ActionHandler, Privilege } from './action.js';
 
-export type ActionHandler = (ctx: ActionContext) => void | Promise<void>;
+export type { ActionHandler } from './action.js';
 
 export interface ActionDefinition {
   name: string;
@@ -15,6 +15,8 @@ export interface ActionDefinition {
   handler: ActionHandler;
   /** The module that registered it (for `module show` style listings). */
   module?: string;
+  /** As the module declared it (absent on definitions made by hand, as some tests do). */
+  declared?: { privilege: Privilege; list: boolean | 'conditional'; doc: ActionDocSource };
 }
 
 export class ActionRegistry {
@@ -22,6 +24,9 @@ export class ActionRegistry {
   private sorted: ActionDefinition[] | null = null;
 
   register(def: ActionDefinition): void {
+    if (!Number.isInteger(def.privilege)) {
+      throw new Error(`Manager: action '${def.name}' registered without a privilege`);
+    }
     const key = def.name.toLowerCase();
     if (this.byName.has(key)) throw new Error(`Manager: Action '${def.name}' already registered`);
     this.byName.set(key, def);

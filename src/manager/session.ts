@@ -5,10 +5,10 @@
  * while an action runs are held and written after its response, as Asterisk's session thread does.
  */
 import type { AmiMessage } from '../protocol/message.js';
+import type { Logger } from '../logger.js';
 import type { AmiEvent } from './events.js';
 import { shouldSendEvent, type EventFilter } from './filters.js';
-import { ActionContext } from './context.js';
-import type { Manager } from './manager.js';
+import type { ManagerMetrics } from './metrics.js';
 
 export type TransportKind = 'TCP' | 'TLS' | 'HTTP' | 'WS';
 
@@ -25,6 +25,20 @@ export interface Transport {
   /** Stop / resume reading input (backpressure while an action runs). */
   pause(): void;
   resume(): void;
+}
+
+/**
+ * What a session needs from whoever serves it (the Manager): its requests handled, a few settings
+ * read when needed (a reload may change them), a log and counters. Sessions know nothing more.
+ */
+export interface Dispatcher {
+  /** The banner's AMI version. */
+  readonly amiVersion: string;
+  readonly config: { readonly general: { readonly authtimeout: number; readonly displayconnects: boolean } };
+  readonly log: Logger;
+  readonly metrics?: ManagerMetrics;
+  /** process_message(): handles one request; false (or its promise) when the session must end. */
+  dispatch(msg: AmiMessage, session: Session): boolean | Promise<boolean>;
 }
 
 interface QueueItem {
@@ -47,7 +61,7 @@ export class Session {
   /** Asterisk prints the session pointer (`0x7f8114001e20`); we print a stable look-alike. */
   readonly sessionId: string;
   readonly transport: Transport;
-  readonly manager: Manager;
+  readonly dispatcher: Dispatcher;
 
   authenticated = false;
   username = '';
@@ -95,32 +109,32 @@ export class Session {
   /** Called once when Login succeeds (the manager stops counting it as unauthenticated). */
   onAuthenticated: () => void = () => {};
 
-  constructor(manager: Manager, transport: Transport) {
+  constructor(dispatcher: Dispatcher, transport: Transport) {
     this.id = nextId++;
     this.sessionId = '0x7f' + (0x8100000000 + this.id * 0x2ad0).toString(16);
-    this.manager = manager;
+    this.dispatcher = dispatcher;
     this.transport = transport;
     this.authStart = Math.floor(Date.now() / 1000);
-    this.displayconnects = manager.config.general.displayconnects;
+    this.displayconnects = dispatcher.config.general.displayconnects;
   }
 
   /** Starts the unauthenticated phase: banner and authtimeout (Asterisk counts whole seconds). */
   start(banner = true): void {
-    if (banner) this.write('Asterisk Call Manager/' + this.manager.amiVersion + '\r\n');
+    if (banner) this.write('Asterisk Call Manager/' + this.dispatcher.amiVersion + '\r\n');
     // Asterisk arms authtimeout on stream sessions only (session_do); HTTP sessions get it too, so
     // that one that keeps polling without logging in cannot hold an authlimit slot for good.
     this.armAuthTimeout();
   }
 
   private armAuthTimeout(): void {
-    const authtimeout = this.manager.config.general.authtimeout;
+    const authtimeout = this.dispatcher.config.general.authtimeout;
     // Closed once time() - authstart > authtimeout, i.e. at the whole second after authstart+authtimeout.
     const deadline = (this.authStart + authtimeout + 1) * 1000;
     this.authTimer = setTimeout(
       () => {
         if (this.authenticated || this.closed) return;
-        if (this.manager.config.general.displayconnects) {
-          this.manager.log.info(
+        if (this.dispatcher.config.general.displayconnects) {
+          this.dispatcher.log.info(
             { remote: this.transport.remoteAddress },
             `Client from ${this.transport.remoteAddress}, failed to authenticate in ${authtimeout} seconds`,
           );
@@ -176,14 +190,14 @@ export class Session {
       try {
         result = this.process(item.msg);
       } catch (e) {
-        this.manager.log.error({ err: e }, 'action processing failed');
+        this.dispatcher.log.error({ err: e }, 'action processing failed');
         result = true;
       }
       if (typeof result !== 'boolean') {
         result.then(
           (keepOpen) => this.finish(item, keepOpen) && this.pump(),
           (e: unknown) => {
-            this.manager.log.error({ err: e }, 'action processing failed');
+            this.dispatcher.log.error({ err: e }, 'action processing failed');
             if (this.finish(item, true)) this.pump();
           },
         );
@@ -207,27 +221,9 @@ export class Session {
     return true;
   }
 
-  /** process_message() / do_message(): false (or a promise of it) when the session must end. */
+  /** do_message(): false (or a promise of it) when the session must end. */
   private process(msg: AmiMessage): boolean | Promise<boolean> {
-    const ctx = new ActionContext(msg, this, this.manager);
-    if (msg.tooManyLines) {
-      ctx.error('Too many lines in message or allocation failure');
-      return true;
-    }
-    if (msg.lineTooLong) {
-      ctx.error('Failed to parse message: line too long');
-      return true;
-    }
-    const metrics = this.manager.metrics;
-    const keepOpen = this.manager.dispatch(ctx);
-    if (typeof keepOpen === 'boolean') {
-      metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
-      return keepOpen;
-    }
-    return keepOpen.then((k) => {
-      metrics?.actionDone(msg.get('Action', true) ?? '', ctx.result);
-      return k;
-    });
+    return this.dispatcher.dispatch(msg, this);
   }
 
   /** Writes to the client (responses and event bytes share one ordered stream). */
@@ -251,7 +247,7 @@ export class Session {
     if (this.holdEvents && !this.waiter) {
       if (this.held.length >= this.maxHeldEvents) {
         this.held.shift();
-        this.manager.metrics?.eventDropped(this.transport.kind);
+        this.dispatcher.metrics?.eventDropped(this.transport.kind);
       }
       this.held.push(ev);
       return;
@@ -259,8 +255,8 @@ export class Session {
     if (this.busy || this.waiter) {
       // Held until the running action has answered (or WaitEvent returns); the check is done then.
       if (this.held.length >= MAX_HELD_EVENTS) {
-        this.manager.log.warn({ user: this.username }, 'session too far behind on events, disconnecting');
-        this.manager.metrics?.slowConsumer(this.transport.kind);
+        this.dispatcher.log.warn({ user: this.username }, 'session too far behind on events, disconnecting');
+        this.dispatcher.metrics?.slowConsumer(this.transport.kind);
         this.kicked = true;
         this.close();
         return;

@@ -4,9 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpDefaults, loadHttpConf, parseConfText, parseHttpConf } from '../../src/config/index.js';
+import { ASTERISK_20, httpServerName } from '../../src/profiles/index.js';
 
 const FIXTURES = new URL('../fixtures/conformance/config/', import.meta.url).pathname;
-const http = (text: string) => parseHttpConf(parseConfText(text, 'http.conf'));
+const SERVER_NAME = httpServerName(ASTERISK_20);
+const http = (text: string) => parseHttpConf(parseConfText(text, 'http.conf'), SERVER_NAME);
 
 const tmpRoots: string[] = [];
 after(() => {
@@ -14,7 +16,7 @@ after(() => {
 });
 
 test('the recorded reference http.conf', () => {
-  const cfg = loadHttpConf(FIXTURES);
+  const cfg = loadHttpConf(FIXTURES, SERVER_NAME);
   assert.equal(cfg.enabled, true);
   assert.equal(cfg.bindaddr, '127.0.0.1');
   assert.equal(cfg.bindport, 18088);
@@ -29,7 +31,7 @@ test('the recorded reference http.conf', () => {
 });
 
 test('defaults; a missing http.conf means disabled with a warning', () => {
-  const d = httpDefaults();
+  const d = httpDefaults(SERVER_NAME);
   assert.equal(d.enabled, false);
   assert.equal(d.bindport, 8088);
   assert.equal(d.sessionlimit, 100);
@@ -38,7 +40,7 @@ test('defaults; a missing http.conf means disabled with a warning', () => {
   assert.equal(d.tls.disablev1, true);
   const dir = mkdtempSync(join(tmpdir(), 'amikit-http-'));
   tmpRoots.push(dir);
-  const cfg = loadHttpConf(dir);
+  const cfg = loadHttpConf(dir, SERVER_NAME);
   assert.equal(cfg.enabled, false);
   assert.equal(cfg.warnings.length, 1);
 });

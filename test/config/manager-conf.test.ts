@@ -15,6 +15,7 @@ import {
   type ManagerConfig,
 } from '../../src/config/index.js';
 import { EVENT_FLAG } from '../../src/config/permissions.js';
+import { ASTERISK_20, httpServerName } from '../../src/profiles/index.js';
 
 const FIXTURES = new URL('../fixtures/conformance/config/', import.meta.url).pathname;
 
@@ -454,7 +455,7 @@ test('fuzz: the manager and http loaders never throw on any parsed document', ()
       }
       const cfg = parseManagerConf(doc);
       for (const u of cfg.users.values()) new Acl(u.acl).allows('127.0.0.1');
-      parseHttpConf(doc);
+      parseHttpConf(doc, httpServerName(ASTERISK_20));
     }),
     { numRuns: 1000 },
   );

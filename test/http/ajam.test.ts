@@ -13,6 +13,7 @@ import https from 'node:https';
 import { startHttp } from '../../src/manager/transports/http/index.js';
 import { parseHttpConf } from '../../src/config/http-conf.js';
 import { parseConfText } from '../../src/config/conf-parser.js';
+import { ASTERISK_20, httpServerName } from '../../src/profiles/index.js';
 import { testCertificate } from '../helpers/server.js';
 import { ListenError } from '../../src/manager/transports/listen-error.js';
 
@@ -340,6 +341,7 @@ describe('switches', () => {
         `[general]\nenabled = yes\nbindaddr = 127.0.0.1\ntlsenable = yes\ntlsbindaddr = 127.0.0.1\ntlscertfile = ${cert}\ntlsprivatekey = ${key}\n`,
         'http.conf',
       ),
+      httpServerName(ASTERISK_20),
     );
     const h = await startHttp(srv.manager, conf, { port: 0, tlsPort: 0, metrics: false });
     try {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/pbx/clock.js';
 import { parseConfText } from '../../src/config/index.js';
 import { parseSipConf } from '../../src/modules/sip/config.js';
+import { ASTERISK_20, sipUserAgent } from '../../src/profiles/index.js';
 import { SipCore, type PeerStatusName } from '../../src/modules/sip/core.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 
@@ -18,7 +19,7 @@ function makeCore(
   const events: string[] = [];
   const dev: string[] = [];
   const core = new SipCore({
-    config: parseSipConf(parseConfText(conf, 'sip.conf')),
+    config: parseSipConf(parseConfText(conf, 'sip.conf'), sipUserAgent(ASTERISK_20)),
     log: opts.log ?? silentLogger(),
     clock,
     bind: opts.bind ?? { host: '127.0.0.1', port: 0 },

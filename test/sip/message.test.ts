@@ -24,6 +24,7 @@ import {
 } from '../../src/modules/sip/config.js';
 import { astStrCaseHash } from '../../src/modules/sip/core.js';
 import { parseConfText } from '../../src/config/index.js';
+import { ASTERISK_20, sipUserAgent } from '../../src/profiles/index.js';
 
 const REG = [
   'REGISTER sip:127.0.0.1:5060 SIP/2.0',
@@ -229,7 +230,7 @@ test('sip.conf: general defaults flow into peers; templates, qualify, codecs, na
     ].join('\n'),
     'sip.conf',
   );
-  const c = parseSipConf(doc);
+  const c = parseSipConf(doc, sipUserAgent(ASTERISK_20));
   assert.equal(c.general.bindHost, '127.0.0.1');
   assert.equal(c.general.bindPort, 15060);
   assert.equal(c.general.realm, 'example.org');

@@ -9,7 +9,9 @@ import type { CliResult } from '../cli.js';
 import { compileFilter, MAX_SESSION_FILTERS } from '../filters.js';
 import { formatTimestamp } from '../events.js';
 import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
-import { actionDocs, actionPrivilege, actionSynopsis } from '../../spec.js';
+import { releaseSpec } from '../../spec.js';
+import type { ActionSpec } from '../action.js';
+import { MANAGER_EVENTS, USER_EVENT } from '../manager-events.js';
 import { actionChallenge, actionLogin, actionLogoff } from './auth.js';
 
 function actionPing(ctx: ActionContext): void {
@@ -76,7 +78,7 @@ function actionUserEvent(ctx: ActionContext): void {
     body += (line.indexOf('\n') < 0 ? line : line.replace(/\r?\n/g, ' ')) + '\r\n';
   }
   ctx.ack('Event Sent');
-  ctx.manager.publish('UserEvent', EVENT_FLAG.USER, [['UserEvent', event]], body);
+  ctx.manager.raise(USER_EVENT, { userEvent: event }, body);
 }
 
 async function actionWaitEvent(ctx: ActionContext): Promise<void> {
@@ -106,8 +108,8 @@ function yesNo(b: boolean): string {
 function actionCoreSettings(ctx: ActionContext): void {
   const m = ctx.manager;
   ctx.success([
-    ['AMIversion', m.amiVersion],
-    ['AsteriskVersion', m.asteriskVersion],
+    ['AMIversion', m.profile.amiVersion],
+    ['AsteriskVersion', m.profile.asteriskVersion],
     ['SystemName', m.systemName],
     ['CoreMaxCalls', '0'],
     ['CoreMaxLoadAvg', '0.000000'],
@@ -245,9 +247,9 @@ function registerCli(m: Manager): void {
       const lines: string[] = [];
       for (const def of m.registry.list()) {
         if (!args.some((a) => a.toLowerCase() === def.name.toLowerCase())) continue;
-        const doc = actionDocs().get(def.name.toLowerCase());
+        const doc = releaseSpec(m.profile).actionDocs.get(def.name.toLowerCase());
         if (doc?.cliText) {
-          // The whole `manager show command` text as Asterisk 20.20.1 renders it (spec/ami-actions-docs.json).
+          // The whole `manager show command` text as the release's Asterisk renders it (its spec documents).
           lines.push(...doc.cliText.replace(/\n$/, '').split('\n'));
           continue;
         }
@@ -343,7 +345,7 @@ function registerCli(m: Manager): void {
     maxArgs: 0,
     handler: () =>
       ok([
-        `Asterisk ${m.asteriskVersion} built by ${buildUser()} @ ${hostname()} on a ${arch() === 'x64' ? 'x86_64' : arch()} running ${platform() === 'linux' ? 'Linux' : platform()} on ${m.buildDate}`,
+        `Asterisk ${m.profile.asteriskVersion} built by ${buildUser()} @ ${hostname()} on a ${arch() === 'x64' ? 'x86_64' : arch()} running ${platform() === 'linux' ? 'Linux' : platform()} on ${m.buildDate}`,
       ]),
   });
   m.cli.register({
@@ -374,31 +376,29 @@ function registerCli(m: Manager): void {
   });
 }
 
+/** main/manager.c's registrations, with the privileges it passes. */
+const ACTIONS: readonly ActionSpec[] = [
+  { name: 'Login', privilege: 'none', handler: actionLogin },
+  { name: 'Logoff', privilege: 'none', handler: actionLogoff },
+  { name: 'Challenge', privilege: 'none', handler: actionChallenge },
+  { name: 'Ping', privilege: 'none', handler: actionPing },
+  { name: 'Events', privilege: 'none', handler: actionEvents },
+  { name: 'Filter', privilege: ['system'], handler: actionFilter },
+  { name: 'ListCommands', privilege: 'none', handler: actionListCommands },
+  { name: 'UserEvent', privilege: ['user'], handler: actionUserEvent },
+  { name: 'WaitEvent', privilege: 'none', handler: actionWaitEvent },
+  { name: 'CoreSettings', privilege: ['system', 'reporting'], handler: actionCoreSettings },
+  { name: 'CoreStatus', privilege: ['system', 'reporting'], handler: actionCoreStatus },
+  { name: 'Reload', privilege: ['config', 'system'], handler: actionReload },
+  { name: 'Command', privilege: ['command'], handler: actionCommand },
+];
+
 /** Registers the manager's own actions and CLI commands. */
 export const managerCoreModule: AmiModule = {
   name: 'manager',
+  events: MANAGER_EVENTS,
   start(m: Manager) {
-    const reg = (name: string, handler: (ctx: ActionContext) => void | Promise<void>): void =>
-      m.registry.register({
-        name,
-        privilege: actionPrivilege(name),
-        synopsis: actionSynopsis(name),
-        handler,
-        module: 'manager',
-      });
-    reg('Login', actionLogin);
-    reg('Logoff', actionLogoff);
-    reg('Challenge', actionChallenge);
-    reg('Ping', actionPing);
-    reg('Events', actionEvents);
-    reg('Filter', actionFilter);
-    reg('ListCommands', actionListCommands);
-    reg('UserEvent', actionUserEvent);
-    reg('WaitEvent', actionWaitEvent);
-    reg('CoreSettings', actionCoreSettings);
-    reg('CoreStatus', actionCoreStatus);
-    reg('Reload', actionReload);
-    reg('Command', actionCommand);
+    m.addActions('manager', ACTIONS);
     registerCli(m);
   },
 };

@@ -65,12 +65,12 @@ export class StreamTransport implements Transport {
 
   private dropSlow(reason: string): void {
     const s = this.session;
-    s?.manager.log.warn(
+    s?.dispatcher.log.warn(
       { user: s.username, remote: this.remoteAddress, reason },
       `Manager session of '${s.username || this.remoteAddress}' not reading: disconnected`,
     );
     if (s) s.kicked = true;
-    s?.manager.metrics?.slowConsumer(this.kind);
+    s?.dispatcher.metrics?.slowConsumer(this.kind);
     this.socket.destroy();
   }
 

@@ -6,11 +6,12 @@
  * names and list framing are Asterisk 20.20.1's.
  */
 import type { ActionContext } from '../../manager/context.js';
-import { EVENT_FLAG } from '../../config/permissions.js';
 import type { Channel } from '../../pbx/channel.js';
 import type { Pbx } from '../../pbx/pbx.js';
 import type { OriginateOutcome } from '../../pbx/originate.js';
+import { EVENT_FLAG } from '../../config/permissions.js';
 import { bridgeHeaders, type Header } from './snapshots.js';
+import { ORIGINATE_RESPONSE } from './events.js';
 import { astTrue } from '../../config/cstr.js';
 import { PatternError } from '../../pattern/index.js';
 import {
@@ -171,35 +172,31 @@ export async function actionOriginate(env: CoreEnv, ctx: ActionContext): Promise
 
   if (astTrue(async)) {
     ctx.ack('Originate successfully queued');
-    const idText: Header[] = ctx.actionId ? [['ActionID', ctx.actionId]] : [];
+    const actionId = ctx.actionId;
     const channelvars = ctx.manager.config.general.channelvars;
     const manager = ctx.manager;
     void start({
       onOutcome: (o) => {
         const ch = o.channel ? pbx.findChannel(o.channel) : undefined;
-        const headers: Header[] = [
-          ...idText,
-          ['Response', o.success ? 'Success' : 'Failure'],
-          ['Channel', o.channel || `${tech}/${data}`],
-          ...(app
-            ? ([
-                ['Application', app],
-                ['Data', appdata],
-              ] as Header[])
-            : ([
-                ['Context', context],
-                ['Exten', exten],
-              ] as Header[])),
-          ['Reason', String(o.reason)],
-          ['Uniqueid', o.uniqueid || channelId || '<unknown>'],
-          ['CallerIDNum', cid.num || '<unknown>'],
-          ['CallerIDName', cid.name || '<unknown>'],
-        ];
+        const chanVariables: Header[] = [];
         if (ch && o.channel) {
           for (const v of channelvars)
-            headers.push([`ChanVariable(${o.channel})`, `${v}=${pbx.getVar(ch, v) ?? ''}`]);
+            chanVariables.push([`ChanVariable(${o.channel})`, `${v}=${pbx.getVar(ch, v) ?? ''}`]);
         }
-        manager.publish('OriginateResponse', EVENT_FLAG.CALL, headers);
+        manager.raise(ORIGINATE_RESPONSE, {
+          actionId,
+          success: o.success,
+          channel: o.channel || `${tech}/${data}`,
+          app,
+          appdata,
+          context,
+          exten,
+          reason: o.reason,
+          uniqueid: o.uniqueid || channelId || '<unknown>',
+          callerIdNum: cid.num || '<unknown>',
+          callerIdName: cid.name || '<unknown>',
+          chanVariables,
+        });
       },
     }).catch((e: unknown) => manager.log.error({ err: e }, 'originate failed'));
     return;

@@ -4,28 +4,26 @@
  * commands the Command action runs, our `Sim*` control actions (class `test`), forwards the
  * PBX's domain events to the sessions and feeds CoreStatus/CoreSettings.
  *
- * `startPbxForConfig` builds the PBX from an Asterisk configuration directory (extensions.conf,
- * sip.conf, simulation.conf, cdr.conf, cdr_manager.conf) and adds the module to a manager.
+ * `buildPbxForConfig` builds the PBX from an Asterisk configuration directory (extensions.conf,
+ * sip.conf, simulation.conf, cdr.conf, cdr_manager.conf), `createConfiguredCore` its module;
+ * `startPbxForConfig` does both and adds the module to a manager.
  */
 import { registerGauge } from '../../manager/metrics.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfFile, firstSection, entriesOf } from '../../config/index.js';
 import { formatWarning, type ConfDocument } from '../../config/types.js';
-import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
-import { EVENT_FLAG } from '../../config/permissions.js';
-import { actionPrivilege, actionSynopsis } from '../../spec.js';
 import type { Channel } from '../../pbx/channel.js';
 import { RealClock, VirtualClock, type Clock } from '../../pbx/clock.js';
 import type { AnyListener } from '../../pbx/events.js';
 import type { Pbx } from '../../pbx/pbx.js';
 import { createPbxFromConfigDir } from '../../pbx/load.js';
-import { forwardPbxEvents } from './events.js';
+import { CORE_EVENT_LIST, forwardPbxEvents } from './events.js';
 import { channelHeaders } from './snapshots.js';
-import * as chan from './channel-actions.js';
-import * as info from './info-actions.js';
+import type * as chan from './channel-actions.js';
+import { coreActions } from './actions.js';
 import { registerCoreCli } from './cli.js';
 import * as sim from './sim.js';
 import { astTrue } from '../../config/cstr.js';
@@ -43,21 +41,14 @@ export interface CoreModuleOptions {
   sipSim?: sim.SipSimControl;
 }
 
-/** Our own actions: class `test`, synopses shown by ListCommands. */
-const SIM_ACTIONS: Array<{ name: string; synopsis: string }> = [
-  { name: 'SimCall', synopsis: 'Make a simulated phone call the PBX (amikit).' },
-  { name: 'SimClock', synopsis: 'Control the simulation clock (amikit).' },
-  { name: 'SimEndpoint', synopsis: 'Set the behaviour of a simulated endpoint (amikit).' },
-  { name: 'SimEndpointList', synopsis: 'List the behaviours of the simulated endpoints (amikit).' },
-  { name: 'SimStatus', synopsis: 'Show the state of the simulated telephony core (amikit).' },
-];
-
 export function createCoreModule(pbx: Pbx, opts: CoreModuleOptions = {}): AmiModule {
   const offs: Array<() => void> = [];
   let stopped = false;
   let mgr: Manager | undefined;
   return {
     name: 'core',
+    requires: ['manager'],
+    events: CORE_EVENT_LIST,
     start(manager: Manager) {
       mgr = manager;
       registerGauge(manager, {
@@ -81,71 +72,8 @@ export function createCoreModule(pbx: Pbx, opts: CoreModuleOptions = {}): AmiMod
       const activeCalls = (): number => pbx.channels().filter((c) => c.inPbx).length;
       const processedCalls = (): number => pbx.stats().callsProcessed;
 
-      const reg = (name: string, handler: (ctx: ActionContext) => void | Promise<void>): void =>
-        manager.registry.register({
-          name,
-          privilege: actionPrivilege(name),
-          synopsis: actionSynopsis(name),
-          handler,
-          module: 'core',
-        });
-      const withEnv =
-        (fn: (e: chan.CoreEnv, ctx: ActionContext) => void | Promise<void>) => (ctx: ActionContext) =>
-          fn(env, ctx);
-      const withPbx = (fn: (p: Pbx, ctx: ActionContext) => void) => (ctx: ActionContext) => fn(pbx, ctx);
-
-      reg('Originate', withEnv(chan.actionOriginate));
-      reg('Hangup', withEnv(chan.actionHangup));
-      reg('Redirect', withEnv(chan.actionRedirect));
-      reg('Getvar', withEnv(chan.actionGetvar));
-      reg('Setvar', withEnv(chan.actionSetvar));
-      reg('Status', withEnv(chan.actionStatus));
-      reg('CoreShowChannels', withEnv(chan.actionCoreShowChannels));
-      reg('CoreShowChannelMap', withEnv(chan.actionCoreShowChannelMap));
-      reg('AbsoluteTimeout', withEnv(chan.actionAbsoluteTimeout));
-      reg('SendText', withEnv(chan.actionSendText));
-      reg('PlayDTMF', withEnv(chan.actionPlayDtmf));
-      reg('BlindTransfer', withEnv(chan.actionBlindTransfer));
-      reg('Atxfer', withEnv(chan.actionAtxfer));
-      reg('Bridge', withEnv(chan.actionBridge));
-      reg('BridgeList', withEnv(chan.actionBridgeList));
-      reg('BridgeInfo', withEnv(chan.actionBridgeInfo));
-      reg('LocalOptimizeAway', withEnv(chan.actionLocalOptimizeAway));
-      reg('ShowDialPlan', withPbx(info.actionShowDialPlan));
-      reg('ExtensionState', withPbx(info.actionExtensionState));
-      reg('ExtensionStateList', withPbx(info.actionExtensionStateList));
-      reg('DeviceStateList', withPbx(info.actionDeviceStateList));
-      reg('DBGet', withPbx(info.actionDbGet));
-      reg('DBPut', withPbx(info.actionDbPut));
-      reg('DBDel', withPbx(info.actionDbDel));
-      reg('DBDelTree', withPbx(info.actionDbDelTree));
-      reg('DBGetTree', withPbx(info.actionDbGetTree));
-
       const simEnv: sim.SimEnv = { pbx, activeCalls, seed: opts.seed };
-      const simHandlers: Record<string, (ctx: ActionContext) => void | Promise<void>> = {
-        SimCall: (ctx) => sim.actionSimCall(simEnv, ctx),
-        SimClock: (ctx) => sim.actionSimClock(simEnv, ctx),
-        SimEndpoint: (ctx) => sim.actionSimEndpoint(simEnv, ctx),
-        SimEndpointList: (ctx) => sim.actionSimEndpointList(simEnv, ctx),
-        SimStatus: (ctx) => sim.actionSimStatus(simEnv, ctx),
-      };
-      const sipSim = opts.sipSim;
-      if (sipSim)
-        manager.registry.register({
-          name: 'SimPeer',
-          privilege: EVENT_FLAG.TEST,
-          synopsis: "Simulate a SIP peer's registration (amikit).",
-          handler: (ctx) => sim.actionSimPeer(sipSim, ctx),
-          module: 'core',
-        });
-      for (const a of SIM_ACTIONS)
-        manager.registry.register({
-          name: a.name,
-          privilege: EVENT_FLAG.TEST,
-          synopsis: a.synopsis,
-          handler: simHandlers[a.name],
-          module: 'core',
-        });
+      manager.addActions('core', coreActions(env, simEnv, opts.sipSim));
 
       registerCoreCli(manager, { pbx, age, activeCalls, processedCalls });
       sim.registerSimCli(manager, simEnv);
@@ -220,12 +148,17 @@ function readConf(dir: string, name: string): ConfDocument | undefined {
   return existsSync(p) ? parseConfFile(p, { baseDir: dir }) : undefined;
 }
 
-/** Builds the PBX of an Asterisk configuration directory and adds the core module to `manager`. */
-export async function startPbxForConfig(
-  configDir: string,
-  manager: Manager,
-  opts: PbxConfigOptions = {},
-): Promise<RunningPbx> {
+/** A telephony core built from a configuration directory, before its AMI module exists. */
+export interface ConfiguredPbx {
+  pbx: Pbx;
+  /** Warnings from the configuration files (unknown keys, bad lines). */
+  warnings: string[];
+  /** What cdr.conf, cdr_manager.conf and the seed decide for the core module. */
+  coreOptions: CoreModuleOptions;
+}
+
+/** Builds the PBX of an Asterisk configuration directory (extensions.conf, simulation.conf, cdr*.conf). */
+export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}): ConfiguredPbx {
   const cdrConf = readConf(configDir, 'cdr.conf');
   const cdrManagerConf = readConf(configDir, 'cdr_manager.conf');
   const get = (doc: ConfDocument | undefined, section: string, key: string): string | undefined => {
@@ -246,21 +179,37 @@ export async function startPbxForConfig(
   for (const w of pbx.dialplan.warnings) warnings.push(formatWarning(w));
   for (const w of pbx.endpoints.warnings) warnings.push(`simulation.conf: ${w}`);
   if (clock instanceof VirtualClock && opts.speed && opts.speed > 0) clock.startRealtime(opts.speed);
-  const module = createCoreModule(pbx, {
+  const coreOptions: CoreModuleOptions = {
     cdrEnabled,
     cdrManager: flag(get(cdrManagerConf, 'general', 'enabled'), false),
     seed,
     ownsPbx: true,
-    sipSim: opts.sipSim,
-  });
-  await manager.addModule(module);
+  };
+  return { pbx, warnings, coreOptions };
+}
+
+/** The core module of a configured PBX; stopping it closes the PBX. */
+export function createConfiguredCore(built: ConfiguredPbx, sipSim?: sim.SipSimControl): RunningPbx {
+  const { pbx, warnings } = built;
+  const module = createCoreModule(pbx, { ...built.coreOptions, sipSim });
   return {
     pbx,
     module,
     warnings,
     stop: async () => {
-      if (clock instanceof VirtualClock) clock.stopRealtime();
+      if (pbx.clock instanceof VirtualClock) pbx.clock.stopRealtime();
       await module.stop?.();
     },
   };
+}
+
+/** Builds the PBX of an Asterisk configuration directory and adds the core module to `manager`. */
+export async function startPbxForConfig(
+  configDir: string,
+  manager: Manager,
+  opts: PbxConfigOptions = {},
+): Promise<RunningPbx> {
+  const running = createConfiguredCore(buildPbxForConfig(configDir, opts), opts.sipSim);
+  await manager.addModule(running.module);
+  return running;
 }

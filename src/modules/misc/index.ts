@@ -9,13 +9,12 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ActionContext } from '../../manager/context.js';
-import type { ActionHandler } from '../../manager/registry.js';
+import type { ActionHandler, ActionSpec } from '../../manager/action.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
 import { parseConfFile } from '../../config/conf-parser.js';
 import { isWithin } from '../../config/conf-include.js';
 import { ConfSyntaxError, type ConfDocument, type ConfSection } from '../../config/types.js';
-import { actionPrivilege, actionSynopsis } from '../../spec.js';
 import { PatternError, tryCompilePattern } from '../../pattern/index.js';
 
 export interface MiscModuleOptions {
@@ -321,28 +320,21 @@ function mailboxCount(ctx: ActionContext): void {
 }
 
 export function createMiscModule(opts: MiscModuleOptions): AmiModule {
-  const actions: Array<[string, ActionHandler]> = [
-    ['GetConfig', getConfig(opts.configDir)],
-    ['GetConfigJSON', getConfigJson(opts.configDir)],
-    ['ListCategories', listCategories(opts.configDir)],
-    ['ModuleCheck', moduleCheck],
-    ['ModuleLoad', moduleLoad],
-    ['LoggerRotate', loggerRotate],
-    ['MailboxStatus', mailboxStatus],
-    ['MailboxCount', mailboxCount],
+  // main/manager.c's registrations, with the privileges it passes.
+  const actions: ActionSpec[] = [
+    { name: 'GetConfig', privilege: ['system', 'config'], handler: getConfig(opts.configDir) },
+    { name: 'GetConfigJSON', privilege: ['system', 'config'], handler: getConfigJson(opts.configDir) },
+    { name: 'ListCategories', privilege: ['config'], handler: listCategories(opts.configDir) },
+    { name: 'ModuleCheck', privilege: ['system'], handler: moduleCheck },
+    { name: 'ModuleLoad', privilege: ['system'], handler: moduleLoad },
+    { name: 'LoggerRotate', privilege: ['system', 'reporting'], handler: loggerRotate },
+    { name: 'MailboxStatus', privilege: ['call', 'reporting'], handler: mailboxStatus },
+    { name: 'MailboxCount', privilege: ['call', 'reporting'], handler: mailboxCount },
   ];
   return {
     name: 'misc',
-    start(m: Manager): void {
-      for (const [name, handler] of actions) {
-        m.registry.register({
-          name,
-          privilege: actionPrivilege(name),
-          synopsis: actionSynopsis(name),
-          handler,
-          module: 'manager',
-        });
-      }
-    },
+    requires: ['manager'],
+    // They are main/manager.c's: ModuleCheck counts them as the manager's, not a loadable module's.
+    start: (m: Manager) => m.addActions('manager', actions),
   };
 }

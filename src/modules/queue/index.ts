@@ -11,9 +11,9 @@ import type { ConfDocument } from '../../config/types.js';
 import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
-import { EVENT_FLAG } from '../../config/permissions.js';
 import type { Logger } from '../../logger.js';
-import { actionPrivilege, actionSynopsis } from '../../spec.js';
+import type { ActionSpec, Privilege } from '../../manager/action.js';
+import type { EventDefinition } from '../../manager/event-def.js';
 import { deviceStateText } from '../../pbx/devicestate.js';
 import type { ChannelSnapshot } from '../../pbx/channel.js';
 import type { Pbx } from '../../pbx/pbx.js';
@@ -23,9 +23,11 @@ import { astFalse, astTrue } from '../../config/cstr.js';
 import { formatRule, parseQueueRules, parseQueuesConf } from './config.js';
 import { registerGauge } from '../../manager/metrics.js';
 import { deviceStateName } from '../../pbx/devicestate.js';
-import { QueueEngine, type MemberView, type Queue, type QueueEvent } from './engine.js';
+import { QueueEngine, type Queue, type QueueEvent } from './engine.js';
+import { QUEUE_EVENT_LIST, queueEventDefinition, type Of } from './events.js';
 
 export { QueueEngine } from './engine.js';
+export { eventToAmi, memberHeaders, QUEUE_EVENTS } from './events.js';
 
 export interface QueueModuleOptions {
   configDir: string;
@@ -38,118 +40,27 @@ export interface QueueModule extends AmiModule {
   readonly engine: QueueEngine;
 }
 
-const ACTIONS = [
-  'QueueStatus',
-  'QueueSummary',
-  'QueueAdd',
-  'QueueRemove',
-  'QueuePause',
-  'QueuePenalty',
-  'QueueReload',
-  'QueueReset',
-  'QueueRule',
-  'QueueLog',
-  'QueueMemberRingInUse',
-  'QueueChangePriorityCaller',
-  'QueueWithdrawCaller',
-] as const;
+/** apps/app_queue.c's registrations: the privilege each passes, and whether it answers with a list. */
+const ACTIONS = {
+  QueueStatus: { privilege: 'none', list: true },
+  QueueSummary: { privilege: 'none', list: true },
+  QueueAdd: { privilege: ['agent'] },
+  QueueRemove: { privilege: ['agent'] },
+  QueuePause: { privilege: ['agent'] },
+  QueuePenalty: { privilege: ['agent'] },
+  QueueReload: { privilege: 'none' },
+  QueueReset: { privilege: 'none' },
+  QueueRule: { privilege: 'none' },
+  QueueLog: { privilege: ['agent'] },
+  QueueMemberRingInUse: { privilege: ['agent'] },
+  QueueChangePriorityCaller: { privilege: 'none' },
+  QueueWithdrawCaller: { privilege: 'none' },
+} as const satisfies Record<string, { privilege: Privilege; list?: boolean }>;
+type QueueActionName = keyof typeof ACTIONS;
 
 /** `%2.1f` of C. */
 function f1(n: number): string {
   return n.toFixed(1);
-}
-
-/** The QueueMember header group (queue_member_blob_create's fields in Asterisk 20's order). */
-export function memberHeaders(m: MemberView): Header[] {
-  return [
-    ['Queue', m.queue],
-    ['MemberName', m.membername],
-    ['Interface', m.interface],
-    ['StateInterface', m.stateInterface],
-    ['Membership', m.dynamic ? 'dynamic' : 'static'],
-    ['Penalty', String(m.penalty)],
-    ['CallsTaken', String(m.calls)],
-    ['LastCall', String(m.lastcall)],
-    ['LastPause', String(m.lastpause)],
-    ['LoginTime', String(m.logintime)],
-    ['InCall', m.inCall ? '1' : '0'],
-    ['Status', String(m.status)],
-    ['Paused', m.paused ? '1' : '0'],
-    ['PausedReason', m.reasonPaused],
-    ['Ringinuse', m.ringinuse ? '1' : '0'],
-    ['Wrapuptime', String(m.wrapuptime)],
-  ];
-}
-
-const MEMBER_EVENT: Record<string, string> = {
-  MemberAdded: 'QueueMemberAdded',
-  MemberRemoved: 'QueueMemberRemoved',
-  MemberPause: 'QueueMemberPause',
-  MemberPenalty: 'QueueMemberPenalty',
-  MemberRinginuse: 'QueueMemberRinginuse',
-  MemberStatus: 'QueueMemberStatus',
-};
-
-/** A queue event as the AMI event Asterisk 20 raises: name and headers (class agent). */
-export function eventToAmi(
-  e: QueueEvent,
-  chan: (s: ChannelSnapshot, prefix?: string) => Header[],
-): { name: string; headers: Header[] } {
-  switch (e.type) {
-    case 'MemberAdded':
-    case 'MemberRemoved':
-    case 'MemberPause':
-    case 'MemberPenalty':
-    case 'MemberRinginuse':
-    case 'MemberStatus':
-      return { name: MEMBER_EVENT[e.type], headers: memberHeaders(e.member) };
-    case 'CallerJoin':
-      return {
-        name: 'QueueCallerJoin',
-        headers: [
-          ...chan(e.caller),
-          ['Queue', e.queue.name],
-          ['Position', String(e.position)],
-          ['Count', String(e.count)],
-        ],
-      };
-    case 'CallerLeave':
-      return {
-        name: 'QueueCallerLeave',
-        headers: [
-          ...chan(e.caller),
-          ['Queue', e.queue.name],
-          ['Count', String(e.count)],
-          ['Position', String(e.position)],
-        ],
-      };
-    case 'CallerAbandon':
-      return {
-        name: 'QueueCallerAbandon',
-        headers: [
-          ...chan(e.caller),
-          ['Queue', e.queue.name],
-          ['Position', String(e.position)],
-          ['OriginalPosition', String(e.originalPosition)],
-          ['HoldTime', String(e.holdTime)],
-        ],
-      };
-    default: {
-      const base: Header[] = [
-        ...chan(e.caller),
-        ...chan(e.agent, 'Dest'),
-        ['Queue', e.queue.name],
-        ['MemberName', e.member.membername],
-        ['Interface', e.member.interface],
-      ];
-      if (e.type === 'AgentRingNoAnswer') base.push(['RingTime', String(e.ringTime)]);
-      else if (e.type === 'AgentConnect')
-        base.push(['RingTime', String(e.ringTime)], ['HoldTime', String(e.holdTime)]);
-      else if (e.type === 'AgentComplete')
-        base.push(['HoldTime', String(e.holdTime)], ['TalkTime', String(e.talkTime)], ['Reason', e.reason]);
-      return { name: e.type, headers: base };
-    }
-  }
 }
 
 /** `queue show` lines for one queue (print_queue, colours off). */
@@ -254,6 +165,8 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
 
   return {
     name: 'app_queue',
+    requires: ['core'],
+    events: QUEUE_EVENT_LIST,
     engine,
     start(manager: Manager) {
       // What /metrics shows of the queues, read when scraped.
@@ -287,8 +200,7 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
       const chan = (s: ChannelSnapshot, prefix = ''): Header[] =>
         channelHeaders(s, prefix, manager.config.general.channelvars, lookup);
       const publish = (e: QueueEvent): void => {
-        const { name, headers } = eventToAmi(e, chan);
-        manager.publish(name, EVENT_FLAG.AGENT, headers);
+        manager.raise(queueEventDefinition(e.type) as EventDefinition<Of<QueueEvent['type']>>, { e, chan });
       };
       offEvents = engine.on((e) => {
         if (holdDepth > 0) held.push(e);
@@ -299,27 +211,22 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
        * through stasis): events are held while the handler runs and published a moment later,
        * after the device states the change raised.
        */
-      const reg = (name: string, handler: (ctx: ActionContext) => void): void =>
-        manager.registry.register({
-          name,
-          privilege: actionPrivilege(name),
-          synopsis: actionSynopsis(name),
-          module: 'app_queue',
-          handler: (ctx) => {
-            holdDepth++;
-            try {
-              handler(ctx);
-            } finally {
-              holdDepth--;
-            }
-            if (holdDepth === 0 && held.length) {
-              const batch = held;
-              held = [];
-              pbx.clock.setTimer(0, () => batch.forEach(publish));
-            }
-          },
-        });
-      const handlers: Record<(typeof ACTIONS)[number], (ctx: ActionContext) => void> = {
+      const holdingEvents =
+        (handler: (ctx: ActionContext) => void) =>
+        (ctx: ActionContext): void => {
+          holdDepth++;
+          try {
+            handler(ctx);
+          } finally {
+            holdDepth--;
+          }
+          if (holdDepth === 0 && held.length) {
+            const batch = held;
+            held = [];
+            pbx.clock.setTimer(0, () => batch.forEach(publish));
+          }
+        };
+      const handlers: Record<QueueActionName, (ctx: ActionContext) => void> = {
         QueueStatus: (ctx) => queueStatus(engine, ctx),
         QueueSummary: (ctx) => queueSummary(engine, ctx),
         QueueAdd: (ctx) => queueAdd(engine, ctx),
@@ -414,7 +321,12 @@ export function createQueueModule(pbx: Pbx, opts: QueueModuleOptions): QueueModu
           else ctx.error('Unable to request withdraw from queue: Already requested');
         },
       };
-      for (const a of ACTIONS) reg(a, handlers[a]);
+      const actions: ActionSpec[] = Object.entries(ACTIONS).map(([name, a]) => ({
+        name,
+        ...a,
+        handler: holdingEvents(handlers[name as QueueActionName]),
+      }));
+      manager.addActions('app_queue', actions);
       registerCli(manager, engine, reload);
       manager.registerReload('app_queue', () => reload({ members: true, rules: true, parameters: true }));
       // The queue_log is Asterisk's logger's: its reload (`module reload logger`, or a full

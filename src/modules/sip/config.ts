@@ -21,7 +21,6 @@ export const DEFAULT_MIN_EXPIRY = 60;
 export const DEFAULT_MAX_EXPIRY = 3600;
 export const DEFAULT_REGISTRATION_TIMEOUT = 20;
 export const DEFAULT_REALM = 'asterisk';
-export const DEFAULT_USERAGENT = 'Asterisk PBX 20.20.1';
 
 /** Codecs chan_sip knows by name, for allow/disallow (sip_set_default_format_capabilities gives the default). */
 const KNOWN_CODECS = [
@@ -186,14 +185,14 @@ function defaultFlags(): PeerFlags {
   };
 }
 
-function defaultGeneral(): SipGeneral {
+function defaultGeneral(useragent: string): SipGeneral {
   return {
     bindHost: '0.0.0.0',
     bindHostGiven: false,
     bindPort: STANDARD_SIP_PORT,
     context: 'default',
     realm: DEFAULT_REALM,
-    useragent: DEFAULT_USERAGENT,
+    useragent,
     defaultQualify: 0,
     qualifyFreq: DEFAULT_QUALIFYFREQ,
     minExpiry: DEFAULT_MIN_EXPIRY,
@@ -654,10 +653,11 @@ function buildPeer(
   return peer;
 }
 
-export function parseSipConf(doc: ConfDocument): SipConfig {
+/** `useragent`: the release's default User-Agent (`Asterisk PBX <version>`, from its profile). */
+export function parseSipConf(doc: ConfDocument, useragent: string): SipConfig {
   const warnings: string[] = [...doc.warnings.map((w) => formatWarning(w))];
   const warn = (m: string): void => void warnings.push(m);
-  const g = defaultGeneral();
+  const g = defaultGeneral(useragent);
   const registerLines: ConfEntry[] = [];
   const general = doc.sections.find((s) => s.name.toLowerCase() === 'general');
   for (const e of general?.entries ?? []) {
@@ -778,8 +778,8 @@ export function parseSipConf(doc: ConfDocument): SipConfig {
 }
 
 /** Loads `<configDir>/sip.conf`; a missing file gives an empty configuration. */
-export function loadSipConf(configDir: string): SipConfig {
+export function loadSipConf(configDir: string, useragent: string): SipConfig {
   const path = join(configDir, 'sip.conf');
   const doc = existsSync(path) ? parseConfFile(path, { baseDir: configDir }) : parseConfText('', path);
-  return parseSipConf(doc);
+  return parseSipConf(doc, useragent);
 }

@@ -1,15 +1,41 @@
 /**
- * chan_sip's AMI events: the one place that turns chan_sip's callbacks (SipEvents) into AMI
- * events with their class and header order. Everything goes out through the `publish` function
- * it is given, so that the way AMI events are defined can change here alone.
+ * chan_sip's AMI events (channels/chan_sip.c, channels/sip/security_events.c): names, classes and
+ * header order. chan_sip's core reports through its `SipEvents` hooks; createSipEvents() is the one
+ * place that turns those reports into raised definitions.
  */
-import { EVENT_FLAG } from '../../config/permissions.js';
-import { formatEventTV } from '../../manager/events.js';
+import { defineEvent, type AnyEventDefinition, type EventDefinition } from '../../manager/event-def.js';
+import { formatEventTV, type EventHeaders } from '../../manager/events.js';
+import { AUTH_FAILURE_LIMIT, SECURITY_EVENTS } from '../../manager/manager-events.js';
 import { authFailureLimitHeaders, securityAddress } from '../../manager/auth-failures.js';
 import type { SipEvents } from './context.js';
 import type { SecurityEvent } from './security.js';
 
-export type PublishEvent = (name: string, category: number, headers: Array<[string, string]>) => void;
+/** A peer's reachability or registration changed; `extra` carries Address, Cause, Time... as chan_sip adds them. */
+export const PEER_STATUS = defineEvent<{ peer: string; status: string; extra: EventHeaders }>(
+  'PeerStatus',
+  'system',
+  (p) => [['ChannelType', 'SIP'], ['Peer', `SIP/${p.peer}`], ['PeerStatus', p.status], ...p.extra],
+);
+
+/** An outbound registration changed state (Cause only on failures). */
+export const REGISTRY = defineEvent<{ username: string; domain: string; status: string; cause?: string }>(
+  'Registry',
+  'system',
+  (p) => [
+    ['ChannelType', 'SIP'],
+    ['Username', p.username],
+    ['Domain', p.domain],
+    ['Status', p.status],
+    ...(p.cause ? ([['Cause', p.cause]] as const) : []),
+  ],
+);
+
+/** SIPqualifypeer (or `sip qualify peer`) sent its OPTIONS; ActionID only when the action had one. */
+export const SIP_QUALIFY_PEER_DONE = defineEvent<{ peer: string; actionId: string }>(
+  'SIPQualifyPeerDone',
+  'call',
+  (p) => [['Peer', p.peer], ...(p.actionId ? ([['ActionID', p.actionId]] as const) : [])],
+);
 
 /** AST_SECURITY_EVENT_*_VERSION of the events chan_sip raises. */
 const VERSION: Record<SecurityEvent['name'], number> = {
@@ -25,7 +51,7 @@ const VERSION: Record<SecurityEvent['name'], number> = {
  * security_event_to_ami_blob(): the required IEs then the optional ones in sec_events[] order.
  * chan_sip sets no Module and no SessionTV, so neither appears.
  */
-export function securityEventHeaders(ev: SecurityEvent): Array<[string, string]> {
+export function securityEventHeaders(ev: SecurityEvent): EventHeaders {
   const informational = ev.name === 'SuccessfulAuth' || ev.name === 'ChallengeSent';
   return [
     ['EventTV', formatEventTV(Date.now())],
@@ -40,31 +66,17 @@ export function securityEventHeaders(ev: SecurityEvent): Array<[string, string]>
   ];
 }
 
-export function createSipEvents(publish: PublishEvent): SipEvents {
+/** How the module raises a definition (the manager's `raise`, once the module is loaded). */
+export type RaiseEvent = <P>(def: EventDefinition<P>, payload: P) => void;
+
+export function createSipEvents(raise: RaiseEvent): SipEvents {
   return {
-    peerStatus: (peer, status, extra) => {
-      publish('PeerStatus', EVENT_FLAG.SYSTEM, [
-        ['ChannelType', 'SIP'],
-        ['Peer', `SIP/${peer}`],
-        ['PeerStatus', status],
-        ...extra,
-      ]);
-    },
-    registry: (username, domain, status, cause) => {
-      const h: Array<[string, string]> = [
-        ['ChannelType', 'SIP'],
-        ['Username', username],
-        ['Domain', domain],
-        ['Status', status],
-      ];
-      if (cause) h.push(['Cause', cause]);
-      publish('Registry', EVENT_FLAG.SYSTEM, h);
-    },
-    security: (ev) => publish(ev.name, EVENT_FLAG.SECURITY, securityEventHeaders(ev)),
+    peerStatus: (peer, status, extra) => raise(PEER_STATUS, { peer, status, extra }),
+    registry: (username, domain, status, cause) => raise(REGISTRY, { username, domain, status, cause }),
+    security: (ev) => raise(SECURITY_EVENTS[ev.name], securityEventHeaders(ev)),
     authFailureLimit: (ev) =>
-      publish(
-        'AuthFailureLimit',
-        EVENT_FLAG.SECURITY,
+      raise(
+        AUTH_FAILURE_LIMIT,
         authFailureLimitHeaders({
           service: 'SIP',
           accountId: ev.accountId,
@@ -75,3 +87,12 @@ export function createSipEvents(publish: PublishEvent): SipEvents {
       ),
   };
 }
+
+/** Everything chan_sip can raise. */
+export const SIP_EVENTS: readonly AnyEventDefinition[] = [
+  PEER_STATUS,
+  REGISTRY,
+  SIP_QUALIFY_PEER_DONE,
+  ...(Object.keys(VERSION) as Array<SecurityEvent['name']>).map((n) => SECURITY_EVENTS[n]),
+  AUTH_FAILURE_LIMIT,
+];

@@ -7,12 +7,12 @@ import type { ActionContext } from '../../manager/context.js';
 import type { Manager } from '../../manager/manager.js';
 import type { AmiModule } from '../../manager/module.js';
 import type { CliResult } from '../../manager/cli.js';
-import { EVENT_FLAG } from '../../config/permissions.js';
-import { actionPrivilege, actionSynopsis } from '../../spec.js';
+import type { ActionSpec } from '../../manager/action.js';
 import type { Logger } from '../../logger.js';
+import { DEFAULT_PROFILE, sipUserAgent, type ReleaseProfile } from '../../profiles/index.js';
 import { loadSipConf, type SipConfig } from './config.js';
+import { createSipEvents, SIP_EVENTS, SIP_QUALIFY_PEER_DONE } from './events.js';
 import { SipCore, type DeviceStateSink, type SipClock, type SimResult } from './core.js';
-import { createSipEvents } from './events.js';
 import {
   cliShowPeer,
   cliShowPeers,
@@ -41,6 +41,8 @@ export interface SipModuleOptions {
   log: Logger;
   /** Read sip.conf from here instead (tests). */
   loadConfig?: () => SipConfig;
+  /** The release (its version is chan_sip's default User-Agent); the default release when absent. */
+  profile?: ReleaseProfile;
 }
 
 export interface SipModule extends AmiModule {
@@ -88,7 +90,8 @@ function notifyVariables(ctx: ActionContext): Array<[string, string]> {
 }
 
 export function createSipModule(opts: SipModuleOptions): SipModule {
-  const load = opts.loadConfig ?? ((): SipConfig => loadSipConf(opts.configDir));
+  const useragent = sipUserAgent(opts.profile ?? DEFAULT_PROFILE);
+  const load = opts.loadConfig ?? ((): SipConfig => loadSipConf(opts.configDir, useragent));
   let manager: Manager | null = null;
   const core = new SipCore({
     config: load(),
@@ -98,28 +101,30 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
     bind: opts.bindOverride,
     strictBind: opts.strictBind,
     defaultBindHost: opts.defaultBindHost,
-    events: createSipEvents((name, category, headers) => manager?.publish(name, category, headers)),
+    events: createSipEvents((def, payload) => void manager?.raise(def, payload)),
   });
 
-  const qualifyDone = (id: string, peer: string): void => {
-    const h: Array<[string, string]> = [['Peer', peer]];
-    if (id) h.push(['ActionID', id]);
-    manager?.publish('SIPQualifyPeerDone', EVENT_FLAG.CALL, h);
+  const qualifyDone = (actionId: string, peer: string): void => {
+    manager?.raise(SIP_QUALIFY_PEER_DONE, { peer, actionId });
   };
 
-  const actions: Array<[string, (ctx: ActionContext) => void]> = [
-    [
-      'SIPpeers',
-      (ctx) => {
+  // channels/chan_sip.c's registrations, with the privileges it passes.
+  const actions: ActionSpec[] = [
+    {
+      name: 'SIPpeers',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
         ctx.listStart('Peer status list will follow');
         const peers = core.sortedPeers();
         for (const p of peers) ctx.listItem('PeerEntry', peerEntryFields(p));
         ctx.listComplete('PeerlistComplete', peers.length);
       },
-    ],
-    [
-      'SIPshowpeer',
-      (ctx) => {
+    },
+    {
+      name: 'SIPshowpeer',
+      privilege: ['system', 'reporting'],
+      handler: (ctx) => {
         const name = ctx.get('Peer');
         if (!name) return ctx.error('Peer: <name> missing.');
         const p = core.findPeer(name);
@@ -130,10 +135,12 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
         }
         ctx.success(showPeerFields(core, p));
       },
-    ],
-    [
-      'SIPpeerstatus',
-      (ctx) => {
+    },
+    {
+      name: 'SIPpeerstatus',
+      privilege: ['system'],
+      list: true,
+      handler: (ctx) => {
         let name = ctx.get('Peer');
         let only = null;
         if (name) {
@@ -149,10 +156,11 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
         }
         ctx.listComplete('SIPpeerstatusComplete', list.length);
       },
-    ],
-    [
-      'SIPqualifypeer',
-      (ctx) => {
+    },
+    {
+      name: 'SIPqualifypeer',
+      privilege: ['system', 'reporting'],
+      handler: (ctx) => {
         const name = ctx.get('Peer');
         if (!name) return ctx.error('Peer: <name> missing.');
         const p = core.findPeer(name);
@@ -161,18 +169,21 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
         core.pokePeer(p, true);
         qualifyDone(ctx.actionId, name);
       },
-    ],
-    [
-      'SIPshowregistry',
-      (ctx) => {
+    },
+    {
+      name: 'SIPshowregistry',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
         ctx.listStart('Registrations will follow');
         for (const r of core.registries) ctx.listItem('RegistryEntry', registryEntryFields(r));
         ctx.listComplete('RegistrationsComplete', core.registries.length);
       },
-    ],
-    [
-      'SIPnotify',
-      (ctx) => {
+    },
+    {
+      name: 'SIPnotify',
+      privilege: ['system'],
+      handler: (ctx) => {
         let chan = ctx.get('Channel');
         if (!chan) return ctx.error('SIPNotify requires a channel name');
         if (chan.slice(0, 4).toLowerCase() === 'sip/') chan = chan.slice(4);
@@ -190,7 +201,7 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
         core.sendNotify(target, headers, content);
         ctx.ack('Notify Sent');
       },
-    ],
+    },
   ];
 
   const cli = (m: Manager): void => {
@@ -240,19 +251,13 @@ export function createSipModule(opts: SipModuleOptions): SipModule {
 
   const mod: SipModule = {
     name: 'chan_sip',
+    requires: ['manager'],
+    events: SIP_EVENTS,
     core,
     address: () => core.address(),
     async start(m: Manager): Promise<void> {
       manager = m;
-      for (const [name, handler] of actions) {
-        m.registry.register({
-          name,
-          privilege: actionPrivilege(name),
-          synopsis: actionSynopsis(name),
-          handler,
-          module: 'chan_sip',
-        });
-      }
+      m.addActions('chan_sip', actions);
       cli(m);
       m.registerReload('chan_sip', () => core.reload(load()));
       await core.start();

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomInt } from 'node:crypto';
 import type { Manager } from '../../manager.js';
+import type { SecurityEventName } from '../../manager-events.js';
 import { renderAjam, CONTENT_SUBTYPE, type AjamFormat } from './ajam-format.js';
 import { managerIdFromCookies, messageFromParams, parseCookies, type Param } from './params.js';
 import { send, sendAuthChallenge, sendError, hex8, type HttpSettings } from './response.js';
@@ -233,7 +234,7 @@ export class Ajam {
   }
 
   /** A security event about a digest request that has no session (yet). */
-  private securityEvent(name: string, peer: PeerAddresses, account: string, version = 1): void {
+  private securityEvent(name: SecurityEventName, peer: PeerAddresses, account: string, version = 1): void {
     this.deps.manager.securityEvent(name, this.deps.table.probe(peer), account, [], version);
   }
 }

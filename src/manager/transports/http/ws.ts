@@ -209,11 +209,11 @@ export class WsTransport implements Transport {
 
   private dropSlow(reason: string): void {
     const s = this.session;
-    s?.manager.log.warn(
+    s?.dispatcher.log.warn(
       { user: s.username, remote: this.remoteAddress, buffered: this.ws.bufferedAmount, reason },
       `Manager WebSocket session of '${s.username || this.remoteAddress}' not reading: disconnected`,
     );
-    s?.manager.metrics?.slowConsumer('WS');
+    s?.dispatcher.metrics?.slowConsumer('WS');
     if (s) s.kicked = true;
     this.closed = true;
     s?.gone();
