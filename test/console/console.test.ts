@@ -387,12 +387,16 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
     await slLabel.filter({ hasText: '(30 s)' }).waitFor();
     // One line, on a wide screen and on a phone (a card as narrow as the grid allows).
     const oneLine = async (): Promise<void> => {
-      const { height, line } = await slLabel.evaluate((el) => ({
-        height: el.getBoundingClientRect().height,
-        line: parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.3,
-      }));
+      // DOM code as text: the tests are compiled without the DOM's types.
+      const { height, line } = (await page.evaluate(`(() => {
+        const el = document.querySelector('[data-queue=Sales] dt[data-label=sl]');
+        const cs = getComputedStyle(el);
+        return { height: el.getBoundingClientRect().height, line: parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.3 };
+      })()`)) as { height: number; line: number };
       assert.ok(height < line * 1.5, `the service level label wraps: ${height}px for a ${line}px line`);
-      const overflow = await sales.evaluate((el) => el.scrollWidth - el.clientWidth);
+      const overflow = (await page.evaluate(
+        `(() => { const el = document.querySelector('[data-queue=Sales]'); return el.scrollWidth - el.clientWidth; })()`,
+      )) as number;
       assert.ok(overflow <= 0, `the card overflows by ${overflow}px`);
     };
     await oneLine();
@@ -400,7 +404,7 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
     assert.equal(await sales.locator('[data-metric=sl]').textContent(), '–');
 
     // A ringing agent is neither busy nor available.
-    const memberStatus = (status: string): void =>
+    const memberStatus = (status: string): void => {
       srv.manager.publish('QueueMemberStatus', EVENT_FLAG.AGENT, [
         ['Queue', 'Sales'],
         ['MemberName', 'Local/201@agents'],
@@ -419,6 +423,7 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
         ['Ringinuse', '0'],
         ['Wrapuptime', '0'],
       ]);
+    };
     const metric = (name: string) => sales.locator(`[data-metric=${name}]`);
     await metric('available').filter({ hasText: /^2$/ }).waitFor();
     const busyBefore = await metric('busy').textContent();
@@ -442,11 +447,9 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
     const status = await compose('QueueStatus', {});
     assert.match(status, /Success/);
     await page.locator('.compose-result summary', { hasText: 'QueueStatusComplete' }).waitFor();
-    const columns = await page.evaluate(() =>
-      [...document.querySelectorAll('.compose-result table.kv')]
-        .filter((t) => (t as HTMLElement).offsetParent !== null)
-        .map((t) => Math.round(t.querySelector('td')?.getBoundingClientRect().left ?? -1)),
-    );
+    const columns = (await page.evaluate(`[...document.querySelectorAll('.compose-result table.kv')]
+      .filter((t) => t.offsetParent !== null)
+      .map((t) => Math.round(t.querySelector('td')?.getBoundingClientRect().left ?? -1))`)) as number[];
     assert.ok(columns.length >= 4, `response and list events shown: ${columns.length}`);
     assert.equal(new Set(columns).size, 1, `value columns at ${columns.join(', ')}`);
     await shot('16-composer-aligned-tables');
