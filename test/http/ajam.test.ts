@@ -21,7 +21,7 @@ describe('AJAM on the recorded configuration', () => {
   let srv: TestServer;
   let port = 0;
   before(async () => {
-    srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false });
     port = srv.httpAddress?.port ?? 0;
   });
   after(async () => {
@@ -260,7 +260,7 @@ describe('AJAM with httptimeout = 2', () => {
   let port = 0;
   before(async () => {
     const dir = conformanceConfigDir((t) => t.replace(/^;httptimeout.*$/m, 'httptimeout = 2'));
-    srv = await startTestServer({ configDir: dir, httpPort: 0 });
+    srv = await startTestServer({ configDir: dir, httpPort: 0, sip: false });
     port = srv.httpAddress?.port ?? 0;
   });
   after(async () => {
@@ -295,7 +295,7 @@ describe('AJAM with httptimeout = 2', () => {
 describe('switches', () => {
   test('webenabled = no: the AJAM URIs are 404, /healthz stays', async () => {
     const dir = conformanceConfigDir((t) => t.replace(/^webenabled = yes$/m, 'webenabled = no'));
-    const srv = await startTestServer({ configDir: dir, httpPort: 0 });
+    const srv = await startTestServer({ configDir: dir, httpPort: 0, sip: false });
     try {
       const port = srv.httpAddress?.port ?? 0;
       assert.equal((await request(port, 'GET', '/rawman?action=ping')).status, 404);
@@ -311,7 +311,7 @@ describe('switches', () => {
       join(dir, 'http.conf'),
       '[general]\nenabled = yes\nbindaddr = 127.0.0.1\nprefix = asterisk\nservername = Test/1\n',
     );
-    const srv = await startTestServer({ configDir: dir, httpPort: 0 });
+    const srv = await startTestServer({ configDir: dir, httpPort: 0, sip: false });
     try {
       const port = srv.httpAddress?.port ?? 0;
       assert.equal((await request(port, 'GET', '/rawman?action=ping')).status, 404);
@@ -323,7 +323,7 @@ describe('switches', () => {
     }
     const off = conformanceConfigDir();
     writeFileSync(join(off, 'http.conf'), '[general]\nenabled = no\nbindaddr = 127.0.0.1\n');
-    const srv2 = await startTestServer({ configDir: off, httpPort: 0 });
+    const srv2 = await startTestServer({ configDir: off, httpPort: 0, sip: false });
     try {
       assert.equal(srv2.httpAddress, null);
     } finally {
@@ -332,7 +332,7 @@ describe('switches', () => {
   });
 
   test('tlsenable: the same endpoints over HTTPS', async () => {
-    const srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    const srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false });
     const { cert, key } = testCertificate();
     const conf = parseHttpConf(
       parseConfText(
@@ -368,9 +368,13 @@ describe('switches', () => {
   });
 
   test('a busy HTTP port is logged; AMI over TCP still starts', async () => {
-    const a = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    const a = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false });
     try {
-      const b = await startTestServer({ configDir: conformanceConfigDir(), httpPort: a.httpAddress?.port });
+      const b = await startTestServer({
+        configDir: conformanceConfigDir(),
+        httpPort: a.httpAddress?.port,
+        sip: false,
+      });
       assert.equal(b.httpAddress, null);
       assert.ok(b.port > 0);
       await b.dispose();
