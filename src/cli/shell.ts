@@ -1,6 +1,6 @@
 /**
  * The interactive AMI shell: one-line actions (`QueueStatus Queue=sales`), multi-line entry (`Action: X`,
- * then `Key: Value` lines, a blank line sends), Tab completion of action and parameter names, `help
+ * then `Key: Value` lines, a blank line sends), Tab completion of action and parameter names and of values the server knows, `help
  * <Action>`, coloured output, live events with a filter, persistent history. Streams are injected, so
  * tests drive it with PassThrough streams.
  */
@@ -361,7 +361,7 @@ export class AmiShell {
           `${p('cyan', '/events on|off')}             show live events or not`,
           `${p('cyan', '/events filter <regex>')}     only events with a header line matching (empty: all)`,
           `${p('cyan', '/quit')}                      leave (or Ctrl-D)`,
-          'Tab completes action names and parameter names.',
+          'Tab completes action names, parameter names and the values the server knows (queues, channels, peers, contexts...).',
           '',
         ].join('\n'),
       );
