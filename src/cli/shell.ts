@@ -1,8 +1,8 @@
 /**
  * The interactive AMI shell: one-line actions (`QueueStatus Queue=sales`), multi-line entry (`Action: X`,
- * then `Key: Value` lines, a blank line sends), Tab completion of action and parameter names and of values the server knows, `help
- * <Action>`, coloured output, live events with a filter, persistent history. Streams are injected, so
- * tests drive it with PassThrough streams.
+ * then `Key: Value` lines, a blank line sends), Tab completion of action and parameter names and of
+ * the values the server knows, `help <Action>`, coloured output, live events with a filter, persistent
+ * history. Streams are injected, so tests drive it with PassThrough streams.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
