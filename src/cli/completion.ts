@@ -35,7 +35,6 @@ const BY_NAME: Record<string, ValueKind> = {
   transferchannel: 'channel',
   peer: 'peer',
   endpoint: 'peer',
-  from: 'peer',
   interface: 'interface',
   member: 'interface',
   stateinterface: 'interface',
@@ -53,7 +52,9 @@ export function valueKind(action: string, param: string): ValueKind | null {
   const a = action.toLowerCase();
   const p = param.toLowerCase();
   if (a === 'originate' && p === 'channel') return 'dial';
-  if ((a === 'sipshowpeer' || a === 'sipqualifypeer' || a === 'sippeerstatus') && p === 'peer') return 'peer';
+  // SIPnotify's Channel is a peer name; SimCall's From is the peer that calls.
+  if (a === 'sipnotify' && p === 'channel') return 'peer';
+  if (a === 'simcall' && p === 'from') return 'peer';
   return BY_NAME[p] ?? null;
 }
 

@@ -72,6 +72,9 @@ test('values: queues, peers, member interfaces, contexts, extensions, dial strin
       'Peer=agent-204',
     ]);
     assert.deepEqual(await c('SIPqualifypeer Peer=agent-203'), ['Peer=agent-203']);
+    assert.deepEqual(await c('SIPnotify Channel=agent-202'), ['Channel=agent-202']);
+    assert.deepEqual(await c('SimCall From=agent-201'), ['From=agent-201']);
+    assert.deepEqual(await c('MessageSend From='), []);
     // Queue members as configured, then any SIP peer.
     const ifaces = await c('QueuePause Queue=support Interface=');
     for (const i of ['Local/201@agents', 'Local/204@agents', 'SIP/agent-201'])
