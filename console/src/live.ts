@@ -43,7 +43,7 @@ export interface Peer {
   changed: number;
 }
 
-export type AgentState = 'available' | 'busy' | 'paused' | 'unavailable';
+export type AgentState = 'available' | 'ringing' | 'busy' | 'paused' | 'unavailable';
 
 export interface Member {
   iface: string;
@@ -91,17 +91,21 @@ export type Capability = 'unknown' | 'yes' | 'no';
 
 export const LOG_LIMIT = 2000;
 
-/** Device state (AST_DEVICE_*) and pause as the wallboard's four agent states. */
+/**
+ * Device state (AST_DEVICE_*) and pause as the wallboard's agent states. A ringing agent is not yet
+ * on a call: counted apart, neither busy nor free to take another one.
+ */
 export function agentState(m: Member): AgentState {
   if (m.paused) return 'paused';
   switch (m.status) {
     case 4: // INVALID
     case 5: // UNAVAILABLE
       return 'unavailable';
+    case 6: // RINGING
+      return 'ringing';
     case 2: // INUSE
     case 3: // BUSY
-    case 6: // RINGING
-    case 7: // RINGINUSE
+    case 7: // RINGINUSE: on a call, and a second one rings
     case 8: // ONHOLD
       return 'busy';
     default: // 0 UNKNOWN, 1 NOT_INUSE: app_queue rings them
@@ -561,7 +565,7 @@ function memberFrom(e: AmiMessage): Member {
 
 /** Numbers a queue card shows. */
 export function queueFigures(q: Queue, now: number) {
-  const agents = { available: 0, busy: 0, paused: 0, unavailable: 0 };
+  const agents = { available: 0, ringing: 0, busy: 0, paused: 0, unavailable: 0 };
   for (const m of q.members.values()) agents[agentState(m)]++;
   let longest = 0;
   for (const c of q.callers.values()) longest = Math.max(longest, (now - c.joined) / 1000);

@@ -1,8 +1,8 @@
 /**
  * The interactive AMI shell: one-line actions (`QueueStatus Queue=sales`), multi-line entry (`Action: X`,
- * then `Key: Value` lines, a blank line sends), Tab completion of action and parameter names, `help
- * <Action>`, coloured output, live events with a filter, persistent history. Streams are injected, so
- * tests drive it with PassThrough streams.
+ * then `Key: Value` lines, a blank line sends), Tab completion of action and parameter names and of
+ * the values the server knows, `help <Action>`, coloured output, live events with a filter, persistent
+ * history. Streams are injected, so tests drive it with PassThrough streams.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -15,6 +15,7 @@ import {
   type ClientState,
 } from '../client/index.js';
 import type { ActionCatalog } from './spec.js';
+import { ServerValues, valueKind } from './completion.js';
 import { formatEvent, formatResult, painter, type Paint } from './format.js';
 import { PatternError, tryCompilePattern, type Pattern } from '../pattern/index.js';
 
@@ -30,6 +31,8 @@ export interface ShellOptions {
   historyFile?: string;
   /** Show live events at start. Default true. */
   events?: boolean;
+  /** Where completion finds the server's values (default: asked of `client`, cached). */
+  values?: ServerValues;
 }
 
 const SHELL_COMMANDS = ['help', 'actions', '/events', '/quit', '/exit', '/help'];
@@ -94,11 +97,17 @@ function userPattern(src: string): Pattern {
   return p;
 }
 
+/** A completed value as one word: quoted when it holds a space or a quote. */
+function quoteWord(v: string): string {
+  return /[\s"'\\]/.test(v) ? `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"` : v;
+}
+
 export class AmiShell {
   private readonly rl: readline.Interface;
   private readonly paint: Paint;
   private readonly out: NodeJS.WritableStream;
   private readonly terminal: boolean;
+  private readonly values: ServerValues;
   private showEvents: boolean;
   private eventFilter: Pattern | null = null;
   private multi: { action: string; pairs: Array<[string, string]> } | null = null;
@@ -116,11 +125,17 @@ export class AmiShell {
     this.terminal = opts.terminal ?? (opts.output as { isTTY?: boolean }).isTTY === true;
     this.paint = painter(opts.color ?? false);
     this.showEvents = opts.events ?? true;
+    this.values = opts.values ?? new ServerValues(opts.client);
     this.rl = readline.createInterface({
       input: opts.input,
       output: opts.output,
       terminal: this.terminal,
-      completer: (line: string) => this.complete(line),
+      completer: (line: string, done: (err: Error | null, result: [string[], string]) => void) => {
+        this.complete(line).then(
+          (r) => done(null, r),
+          () => done(null, [[], line]),
+        );
+      },
       history: this.loadHistory(),
       historySize: HISTORY_MAX,
       removeHistoryDuplicates: true,
@@ -169,15 +184,32 @@ export class AmiShell {
     });
   }
 
-  /** Tab completion: action names first, then parameter names (`Key=`, or `Key: ` in multi-line entry). */
-  complete(line: string): [string[], string] {
+  /**
+   * Tab completion: action names first (the spec's and the server's own), then parameter names
+   * (`Key=`, or `Key: ` in multi-line entry), then the values the server knows for a parameter
+   * (`Queue=` queue names, `Channel=` live channels, `Peer=` SIP peers, `Context=`/`Exten=` the
+   * dialplan, Originate's `Channel=` dial strings...), fetched through ServerValues with caching.
+   */
+  async complete(line: string): Promise<[string[], string]> {
     const { catalog } = this.opts;
     const match = (list: string[], word: string): string[] => {
       const lw = word.toLowerCase();
       return list.filter((x) => x.toLowerCase().startsWith(lw));
     };
+    const actionNames = async (): Promise<string[]> => {
+      const server = await this.values.values('action');
+      const known = new Set(catalog.names.map((n) => n.toLowerCase()));
+      return [...catalog.names, ...server.filter((n) => !known.has(n.toLowerCase())).sort()];
+    };
     if (this.multi !== null) {
-      if (line.includes(':')) return [[], line];
+      const colon = line.indexOf(':');
+      if (colon > 0) {
+        const key = line.slice(0, colon).trim();
+        const partial = line.slice(colon + 1).replace(/^ /, '');
+        const ctx = this.multi.pairs.find(([k]) => k.toLowerCase() === 'context')?.[1];
+        const values = await this.valuesFor(this.multi.action, key, ctx?.trim());
+        return [match(values, partial).map((v) => `${key}: ${v}`), line];
+      }
       const info = catalog.get(this.multi.action);
       const used = new Set(this.multi.pairs.map(([k]) => k.toLowerCase()));
       const names = (info?.parameters ?? []).map((p) => p.name).filter((n) => !used.has(n.toLowerCase()));
@@ -187,22 +219,38 @@ export class AmiShell {
     const last = words[words.length - 1] ?? '';
     if (words.length <= 1) {
       if (/^action:\s*/i.test(line)) return [[], line];
-      const hits = match([...SHELL_COMMANDS, ...catalog.names, 'Action:'], last);
+      const hits = match([...SHELL_COMMANDS, ...(await actionNames()), 'Action:'], last);
       return [hits, last];
     }
     const head = words[0].toLowerCase();
     if (head === 'help' || head === '/help') return [match(catalog.names, last), last];
-    if (head === 'action:') return [match(catalog.names, last), last];
+    if (head === 'action:') return [match(await actionNames(), last), last];
     if (head === '/events') {
       if (words.length === 2) return [match(['on', 'off', 'filter'], last), last];
       return [[], last];
     }
-    if (last.includes('=')) return [[], last];
+    const eq = last.indexOf('=');
+    if (eq > 0) {
+      const key = last.slice(0, eq);
+      const partial = last.slice(eq + 1).replace(/^["']/, '');
+      const ctxWord = words.slice(1, -1).find((w) => /^context=/i.test(w));
+      const ctx = ctxWord?.slice(ctxWord.indexOf('=') + 1).replace(/^["']|["']$/g, '');
+      const values = await this.valuesFor(catalog.canonical(words[0]), key, ctx);
+      return [match(values, partial).map((v) => `${key}=${quoteWord(v)}`), last];
+    }
+    if (eq === 0) return [[], last];
     const info = catalog.get(words[0]);
     if (!info) return [[], last];
     const used = new Set(words.slice(1, -1).map((w) => w.split('=')[0].toLowerCase()));
     const names = info.parameters.map((p) => p.name).filter((n) => !used.has(n.toLowerCase()));
     return [match(names, last).map((n) => `${n}=`), last];
+  }
+
+  /** What the server knows for `action`'s parameter `key` (nothing for free-form parameters). */
+  private async valuesFor(action: string, key: string, context: string | undefined): Promise<string[]> {
+    const kind = valueKind(action, key);
+    if (kind === null) return [];
+    return this.values.values(kind, context || undefined);
   }
 
   /** Handles one input line (exposed for tests). */
@@ -321,7 +369,7 @@ export class AmiShell {
           `${p('cyan', '/events on|off')}             show live events or not`,
           `${p('cyan', '/events filter <regex>')}     only events with a header line matching (empty: all)`,
           `${p('cyan', '/quit')}                      leave (or Ctrl-D)`,
-          'Tab completes action names and parameter names.',
+          'Tab completes action names, parameter names and the values the server knows (queues, channels, peers, contexts...).',
           '',
         ].join('\n'),
       );

