@@ -107,7 +107,8 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   const skipped = new Set<string>();
   if (opts.core === false) skipped.add('core').add('app_queue');
   if (opts.queues === false) skipped.add('app_queue');
-  if (opts.sip === false) skipped.add('chan_sip');
+  // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
+  if (opts.sip === false || !existsSync(join(configDir, 'sip.conf'))) skipped.add('chan_sip');
   const has = (name: string): boolean => profile.modules.includes(name) && !skipped.has(name);
 
   // Built in the order their objects need each other: the telephony core first, chan_sip reporting
@@ -124,24 +125,22 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   let sip: SipModule | null = null;
   let core: RunningPbx | null = null;
   try {
-    // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
-    sip =
-      has('chan_sip') && existsSync(join(configDir, 'sip.conf'))
-        ? createSipModule({
-            configDir,
-            profile,
-            bindOverride:
-              opts.sipPort !== undefined || opts.bind !== undefined
-                ? { host: opts.bind, port: opts.sipPort }
-                : undefined,
-            strictBind: true,
-            defaultBindHost: LOOPBACK,
-            deviceState: built
-              ? { setDeviceState: (device, state) => built.pbx.setSipReachability(device, state) }
+    sip = has('chan_sip')
+      ? createSipModule({
+          configDir,
+          profile,
+          bindOverride:
+            opts.sipPort !== undefined || opts.bind !== undefined
+              ? { host: opts.bind, port: opts.sipPort }
               : undefined,
-            log: log.child({ module: 'chan_sip' }),
-          })
-        : null;
+          strictBind: true,
+          defaultBindHost: LOOPBACK,
+          deviceState: built
+            ? { setDeviceState: (device, state) => built.pbx.setSipReachability(device, state) }
+            : undefined,
+          log: log.child({ module: 'chan_sip' }),
+        })
+      : null;
     core = built ? createConfiguredCore(built, sip?.sim) : null;
     const modules = new Map<string, AmiModule>([
       ['manager', managerCoreModule],
