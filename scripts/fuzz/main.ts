@@ -12,6 +12,7 @@
  * WebSocket, a full HTTP response, OPTIONS over SIP). The run prints progress every 10 s and a summary
  * (inputs per target, crashes, hangs, peak RSS); the exit status is 1 if anything crashed or hung.
  */
+import { fork } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +27,12 @@ import {
   WsTarget,
   chunkSizes,
   fuzzHttpRequest,
-  fuzzParsers,
   httpFromAmi,
   loadCorpus,
   mutatedInput,
   rawmanLogin,
   wsInput,
+  stats,
   type TargetName,
 } from './targets.js';
 import { CONFORMANCE_DIR } from './corpus.js';
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   const progress = setInterval(() => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     console.log(
-      `${Math.round((Date.now() - started) / 1000)} s: ${total} inputs (${TARGETS.map((t) => `${t} ${counts[t]}`).join(', ')}), ${failures.length} failures, RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB, peak ${peakRssMb()} MB, ${srv.manager.sessions.size} sessions`,
+      `${Math.round((Date.now() - started) / 1000)} s: ${total} inputs (${TARGETS.map((t) => `${t} ${counts[t]}`).join(', ')}), ${failures.length} failures, ${JSON.stringify(stats)}, RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB, peak ${peakRssMb()} MB, ${srv.manager.sessions.size} sessions`,
     );
   }, 10_000);
 
@@ -199,30 +200,26 @@ async function main(): Promise<void> {
   }
 
   const jobs: Array<Promise<void>> = [];
+  let parserChild = { crashes: 0, peakRssMb: 0, failures: [] as Failure[] };
   if (q.parser) {
     jobs.push(
-      (async () => {
-        const rng = new Rng(o.seed);
-        const seeds = [...corpus.ami, ...corpus.http, ...corpus.sip];
-        while (counts.parser < q.parser) {
-          // Batches, so the socket targets (and the server) get the event loop between them.
-          const end = Math.min(q.parser, counts.parser + 2000);
-          for (; counts.parser < end; counts.parser++) {
-            const input = mutatedInput(rng, seeds, 16384);
-            try {
-              fuzzParsers(input, chunkSizes(rng), rng.int(4));
-            } catch (e) {
-              record({
-                target: 'parser',
-                kind: 'crash',
-                message: String((e as Error).stack),
-                input: input.toString('base64'),
-              });
-            }
-          }
-          await new Promise((r) => setImmediate(r));
-        }
-      })(),
+      new Promise<void>((resolve) => {
+        const child = fork(join(import.meta.dirname, 'parser-child.ts'), [String(q.parser), String(o.seed)], {
+          execArgv: process.execArgv,
+        });
+        child.on(
+          'message',
+          (m: { count: number; crashes: number; peakRssMb: number; failures: Failure[] }) => {
+            counts.parser = m.count;
+            parserChild = m;
+          },
+        );
+        child.on('exit', (code) => {
+          if (code !== 0)
+            record({ target: 'parser', kind: 'crash', message: `parser child exited with ${code}` });
+          resolve();
+        });
+      }),
     );
   }
   if (q.session)
@@ -299,18 +296,20 @@ async function main(): Promise<void> {
     seconds: Math.round(seconds),
     inputs: total,
     perTarget: counts,
-    crashes: failures.filter((f) => f.kind === 'crash').length,
+    crashes: failures.filter((f) => f.kind === 'crash').length + parserChild.crashes,
     hangs: failures.filter((f) => f.kind === 'hang').length,
     peakRssMb: peakRssMb(),
+    parserPeakRssMb: parserChild.peakRssMb,
+    notFailures: stats,
     sessionsLeft: srv.manager.sessions.size,
-    failures: failures.slice(0, 20),
+    failures: [...parserChild.failures, ...failures].slice(0, 20),
   };
   console.log(JSON.stringify({ ...summary, failures: summary.failures.length }, null, 2));
   if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
   await srv.close();
   rmSync(configDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
-  process.exit(failures.length ? 1 : 0);
+  process.exit(failures.length || parserChild.crashes ? 1 : 0);
 }
 
 main().catch((e: unknown) => {

@@ -15,10 +15,15 @@ import { Rng, chunkSizes, defangAmi, loadCorpus, mutatedInput } from './corpus.j
 export type TargetName = 'parser' | 'session' | 'rawman' | 'ws' | 'sip';
 export const TARGETS: readonly TargetName[] = ['parser', 'session', 'rawman', 'ws', 'sip'];
 
+/** What the socket targets saw that is not a failure (sessions ended or held by design). */
+export const stats = { sessionsHeld: 0, sessionsEnded: 0, httpHeld: 0, wsClosed: 0 };
+
 /** An input that left the server unresponsive (no answer to the liveness probe in time). */
 export class HangError extends Error {}
 
 const PROBE_TIMEOUT_MS = 15_000;
+/** How long a session's own Ping may wait behind the fuzz input before a fresh session is asked. */
+const SESSION_PATIENCE_MS = 5_000;
 
 // ---- in-process parsers -----------------------------------------------------------------------
 
@@ -141,7 +146,6 @@ export interface Credentials {
 export class AmiSessionTarget {
   private r: Reader | undefined;
   /** Sessions the server ended on an input (a failed login, too much queued output). */
-  reconnects = 0;
   constructor(
     private readonly port: number,
     private readonly creds: Credentials | undefined,
@@ -162,14 +166,24 @@ export class AmiSessionTarget {
 
   async run(input: Buffer, sizes: readonly number[]): Promise<void> {
     if (!this.r || this.r.closed) {
-      if (this.r) this.reconnects++;
+      if (this.r) stats.sessionsEnded++;
       this.r = await this.open();
     }
     const r = this.r;
     await writeChunked(r.sock, defangAmi(input, !this.creds), sizes);
     const id = probeId();
     r.sock.write(`\r\n\r\nAction: Ping\r\nActionID: ${id}\r\n\r\n`);
-    await r.waitFor(`ActionID: ${id}`);
+    try {
+      await r.waitFor(`ActionID: ${id}`, SESSION_PATIENCE_MS);
+    } catch (e) {
+      if (!(e instanceof HangError)) throw e;
+      // Some actions hold their session by design (a synchronous Originate rings for its Timeout):
+      // that is a hang only if the server does not serve a fresh session either.
+      r.sock.destroy();
+      this.r = undefined;
+      stats.sessionsHeld++;
+      await pingFresh(this.port);
+    }
   }
 
   close(): void {
@@ -177,16 +191,43 @@ export class AmiSessionTarget {
   }
 }
 
+/** The server answers Ping on a new, unauthenticated session (Permission denied is an answer). */
+export async function pingFresh(port: number): Promise<void> {
+  const r = new Reader(await connect(port));
+  try {
+    if (!(await r.waitFor('\r\n'))) throw new HangError('no banner on a fresh session');
+    const id = probeId();
+    r.sock.write(`Action: Ping\r\nActionID: ${id}\r\n\r\n`);
+    if (!(await r.waitFor(`ActionID: ${id}`))) throw new HangError('fresh session closed');
+  } finally {
+    r.sock.destroy();
+  }
+}
+
 // ---- /rawman (and the other AJAM paths) over raw HTTP ----------------------------------------
 
 /** One mutated HTTP request on a fresh connection; resolves when the server has closed it. */
-export async function fuzzHttpRequest(port: number, input: Buffer, sizes: readonly number[]): Promise<void> {
+export async function fuzzHttpRequest(
+  port: number,
+  input: Buffer,
+  sizes: readonly number[],
+  patienceMs = SESSION_PATIENCE_MS,
+): Promise<void> {
   const r = new Reader(await connect(port));
   // Asterisk-style AJAM keeps the connection alive; a half-close tells the server nothing more comes.
   await writeChunked(r.sock, input, sizes);
   r.sock.end();
   try {
-    await r.waitFor('\u0000never\u0000');
+    await r.waitFor('\u0000never\u0000', patienceMs);
+  } catch (e) {
+    if (!(e instanceof HangError) || patienceMs >= PROBE_TIMEOUT_MS) throw e;
+    // A synchronous Originate holds its request by design; the server must still serve others.
+    stats.httpHeld++;
+    await fuzzHttpRequest(
+      port,
+      Buffer.from('GET /rawman?action=ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      [],
+    );
   } finally {
     r.sock.destroy();
   }
@@ -276,7 +317,6 @@ export function wsInput(rng: Rng, seeds: readonly Buffer[], json: boolean): Buff
 /** A persistent WebSocket (raw frames over TCP) that reconnects after the server closes it. */
 export class WsTarget {
   private r: Reader | undefined;
-  reconnects = 0;
   constructor(
     private readonly port: number,
     readonly json: boolean,
@@ -308,7 +348,7 @@ export class WsTarget {
 
   async run(input: Buffer, sizes: readonly number[]): Promise<void> {
     if (!this.r || this.r.closed) {
-      if (this.r) this.reconnects++;
+      if (this.r) stats.wsClosed++;
       this.r = await this.open();
     }
     const r = this.r;
@@ -324,7 +364,7 @@ export class WsTarget {
     if (!ok) {
       r.sock.destroy();
       this.r = undefined;
-      this.reconnects++;
+      stats.wsClosed++;
     }
   }
 
