@@ -33,23 +33,47 @@ const SNAPSHOT_DIR = arg('--snapshot', '');
 
 const mb = (n: number): number => Math.round(n / 1048576);
 
-/** Objects of the given constructor names in a heap snapshot (self nodes of type "object"). */
-export function countInSnapshot(file: string, names: readonly string[]): Record<string, number> {
+/**
+ * Objects in a heap snapshot whose constructor has the given name and that own a property of the given
+ * name (`Channel` with `softHangupFlags` is ours, not node:diagnostics_channel's Channel).
+ */
+export function countInSnapshot(file: string, kinds: Record<string, string>): Record<string, number> {
   const snap = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    snapshot: {
+      meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] };
+    };
     nodes: number[];
+    edges: number[];
     strings: string[];
   };
-  const fields = snap.snapshot.meta.node_fields;
-  const stride = fields.length;
-  const typeIdx = fields.indexOf('type');
-  const nameIdx = fields.indexOf('name');
-  const objectType = snap.snapshot.meta.node_types[0].indexOf('object');
-  const out: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  const meta = snap.snapshot.meta;
+  const stride = meta.node_fields.length;
+  const estride = meta.edge_fields.length;
+  const typeIdx = meta.node_fields.indexOf('type');
+  const nameIdx = meta.node_fields.indexOf('name');
+  const edgeCountIdx = meta.node_fields.indexOf('edge_count');
+  const edgeTypeIdx = meta.edge_fields.indexOf('type');
+  const edgeNameIdx = meta.edge_fields.indexOf('name_or_index');
+  const objectType = meta.node_types[0].indexOf('object');
+  const propertyType = meta.edge_types[0].indexOf('property');
+  const out: Record<string, number> = Object.fromEntries(Object.keys(kinds).map((n) => [n, 0]));
+  let edge = 0;
   for (let i = 0; i < snap.nodes.length; i += stride) {
+    const edges = snap.nodes[i + edgeCountIdx];
+    const first = edge;
+    edge += edges * estride;
     if (snap.nodes[i + typeIdx] !== objectType) continue;
-    const n = snap.strings[snap.nodes[i + nameIdx]];
-    if (n in out) out[n]++;
+    const name = snap.strings[snap.nodes[i + nameIdx]];
+    const prop = kinds[name];
+    if (prop === undefined) continue;
+    for (let e = first; e < edge; e += estride)
+      if (
+        snap.edges[e + edgeTypeIdx] === propertyType &&
+        snap.strings[snap.edges[e + edgeNameIdx]] === prop
+      ) {
+        out[name]++;
+        break;
+      }
   }
   return out;
 }
@@ -154,11 +178,15 @@ async function main(): Promise<void> {
     let counts: Record<string, number> = {};
     const dir = SNAPSHOT_DIR || mkdtempSync(join(tmpdir(), 'amikit-heap-'));
     const file = v8.writeHeapSnapshot(join(dir, `round${round}.heapsnapshot`));
-    counts = countInSnapshot(file, ['Channel', 'Bridge', 'CdrRecord', 'Caller', 'Outgoing']);
+    counts = countInSnapshot(file, {
+      Channel: 'softHangupFlags',
+      Bridge: 'members',
+      Object: 'disposition', // CDR records are plain objects: { ..., disposition, ... }
+    });
     if (!SNAPSHOT_DIR) rmSync(dir, { recursive: true, force: true });
     await settle();
     const afterSnap = process.memoryUsage();
-    retained += counts.Channel + counts.Bridge;
+    retained += counts.Channel + counts.Bridge + counts.Object;
     console.log(
       `round ${round}: ${CALLS} calls up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
         `RSS peak ${mb(peak.rss)} MB, after hangup+GC ${mb(after.rss)} MB (heap ${mb(after.heapUsed)} MB, ` +
