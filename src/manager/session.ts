@@ -9,6 +9,7 @@ import type { AmiEvent } from './events.js';
 import { shouldSendEvent, type EventFilter } from './filters.js';
 import { ActionContext } from './context.js';
 import type { Manager } from './manager.js';
+import { setLongTimeout } from '../pbx/clock.js';
 
 export type TransportKind = 'TCP' | 'TLS' | 'HTTP' | 'WS';
 
@@ -285,9 +286,9 @@ export class Session {
    */
   waitForEvent(timeoutSec: number): Promise<AmiEvent[]> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | null = null;
+      let timer: { clear(): void } | null = null;
       const done = (): void => {
-        if (timer) clearTimeout(timer);
+        if (timer) timer.clear();
         this.waiter = null;
         const held = this.held;
         this.held = [];
@@ -299,7 +300,7 @@ export class Session {
         return;
       }
       this.waiter = done;
-      if (timeoutSec >= 0) timer = setTimeout(done, timeoutSec * 1000);
+      if (timeoutSec >= 0) timer = setLongTimeout(done, timeoutSec * 1000);
     });
   }
 

@@ -9,6 +9,7 @@ import type { CliResult } from '../cli.js';
 import { compileFilter } from '../filters.js';
 import { formatTimestamp } from '../events.js';
 import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permissions.js';
+import { scanfInt } from '../../config/cstr.js';
 import { actionDocs, actionPrivilege, actionSynopsis } from '../../spec.js';
 import { actionChallenge, actionLogin, actionLogoff } from './auth.js';
 
@@ -79,8 +80,8 @@ async function actionWaitEvent(ctx: ActionContext): Promise<void> {
   let timeout = -1;
   const t = ctx.get('Timeout');
   if (t) {
-    const n = Number.parseInt(t, 10);
-    if (!Number.isNaN(n)) timeout = n < -1 ? -1 : n;
+    const n = scanfInt(t);
+    if (n !== undefined) timeout = n < -1 ? -1 : n;
   }
   const max = ctx.session.maxWaitSec;
   if (max !== undefined) {

@@ -1,4 +1,4 @@
-import { separateArgs as separateConfArgs } from '../../config/cstr.js';
+import { scanfInt, separateArgs as separateConfArgs } from '../../config/cstr.js';
 /**
  * Small C-library look-alikes the core actions need to parse requests exactly as Asterisk does:
  * sscanf("%30d"), ast_true, AST_STANDARD_APP_ARGS, ast_callerid_parse + ast_shrink_phone_number,
@@ -7,10 +7,8 @@ import { separateArgs as separateConfArgs } from '../../config/cstr.js';
 
 /** sscanf(s, "%30d", &n): leading blanks, optional sign, digits; undefined when nothing converts. */
 export function scanInt(s: string): number | undefined {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d{1,30})/.exec(s);
-  if (!m) return undefined;
-  const n = Number.parseInt(m[1], 10);
-  return Number.isFinite(n) ? n : undefined;
+  // Into a C int, as glibc stores it: Timeout: 99999999999999999999999 becomes -1 (no timeout).
+  return scanfInt(s);
 }
 
 /** sscanf(s, "%30u"): like scanInt, negative input wraps as unsigned (we reject it). */
