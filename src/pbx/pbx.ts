@@ -424,7 +424,9 @@ export class Pbx implements FuncEnvFactory {
         if (ch) ch.language = v;
       },
       dbGet: (f, k) => this.astdb.get(f, k),
-      dbPut: (f, k, v) => this.astdb.put(f, k, v),
+      dbPut: (f, k, v) => {
+        if (!this.astdb.put(f, k, v)) this.log('WARNING', `DB: Problem writing ${f}/${k}: database full`);
+      },
       dbDel: (f, k) => this.astdb.del(f, k),
       warn: (m) => this.log('WARNING', m),
       substitute: (t) => this.substitute(ch, t),
