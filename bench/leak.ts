@@ -3,7 +3,7 @@
  * [--rounds 2] [--snapshot dir]`.
  *
  * Starts amikit on the demo configuration (in this process, ephemeral loopback ports), and per round
- * sends N async Originates (Local/100@default, which answers and waits, to Wait(300)) over one AMI
+ * sends N async Originates (Local/600@default, which answers and echoes until hung up, to Wait(300)) over one AMI
  * session, waits until every channel is up, sends `Hangup Channel: /.*\/`, waits until no channel is
  * left and the CDRs are written, then forces garbage collection and reports RSS, heap used and the
  * number of Channel, Bridge and CDR objects still reachable (counted in a heap snapshot, which is
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < CALLS; i++) {
       ami.send([
         ['Action', 'Originate'],
-        ['Channel', 'Local/100@default'],
+        ['Channel', 'Local/600@default'],
         ['Application', 'Wait'],
         ['Data', '300'],
         ['Async', 'true'],
@@ -161,8 +161,10 @@ async function main(): Promise<void> {
       if (i % 500 === 499 || i === CALLS - 1) await ami.until(`ActionID: o${round}-${i}\r\n`);
     }
     // Every call up: two Local halves per call.
-    while (pbx.channels().filter((c) => c.state === 6).length < CALLS * 2)
+    for (let waited = 0; pbx.channels().filter((c) => c.state === 6).length < CALLS * 2; waited += 100) {
+      if (waited > 600_000) throw new Error(`only ${pbx.channels().length} channels after 10 minutes`);
       await new Promise((r) => setTimeout(r, 100));
+    }
     const peak = process.memoryUsage();
     ami.send([
       ['Action', 'Hangup'],
