@@ -56,7 +56,11 @@ export function countInSnapshot(file: string, kinds: Record<string, string>): Re
   const edgeNameIdx = meta.edge_fields.indexOf('name_or_index');
   const objectType = meta.node_types[0].indexOf('object');
   const propertyType = meta.edge_types[0].indexOf('property');
-  const out: Record<string, number> = Object.fromEntries(Object.keys(kinds).map((n) => [n, 0]));
+  const toIdx = meta.edge_fields.indexOf('to_node');
+  const weakType = meta.edge_types[0].indexOf('weak');
+  const internalType = meta.edge_types[0].indexOf('internal');
+  // Candidates: objects of a wanted constructor that own the wanted property.
+  const candidates = new Map<number, string>();
   let edge = 0;
   for (let i = 0; i < snap.nodes.length; i += stride) {
     const edges = snap.nodes[i + edgeCountIdx];
@@ -71,10 +75,22 @@ export function countInSnapshot(file: string, kinds: Record<string, string>): Re
         snap.edges[e + edgeTypeIdx] === propertyType &&
         snap.strings[snap.edges[e + edgeNameIdx]] === prop
       ) {
-        out[name]++;
+        candidates.set(i, name);
         break;
       }
   }
+  // Held by something else than a weak edge or V8's allocation-site boilerplate (the JIT's template
+  // of an object literal, `transition_info`), which is no object of the program's.
+  const held = new Set<number>();
+  for (let e = 0; e < snap.edges.length; e += estride) {
+    const to = snap.edges[e + toIdx];
+    if (!candidates.has(to) || snap.edges[e + edgeTypeIdx] === weakType) continue;
+    const internal = snap.edges[e + edgeTypeIdx] === internalType;
+    if (internal && snap.strings[snap.edges[e + edgeNameIdx]] === 'transition_info') continue;
+    held.add(to);
+  }
+  const out: Record<string, number> = Object.fromEntries(Object.keys(kinds).map((n) => [n, 0]));
+  for (const [node, name] of candidates) if (held.has(node)) out[name]++;
   return out;
 }
 
@@ -192,7 +208,7 @@ async function main(): Promise<void> {
     console.log(
       `round ${round}: ${CALLS} calls up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
         `RSS peak ${mb(peak.rss)} MB, after hangup+GC ${mb(after.rss)} MB (heap ${mb(after.heapUsed)} MB, ` +
-        `${mb(afterSnap.rss)} MB RSS after the snapshot); retained ${JSON.stringify(counts)}`,
+        `${mb(afterSnap.rss)} MB RSS after the snapshot); retained ${JSON.stringify({ Channel: counts.Channel, Bridge: counts.Bridge, CDR: counts.Object })}`,
     );
   }
   ami.sock.destroy();
