@@ -22,12 +22,85 @@ export function astStrip(s: string): string {
   return trimBlanks(skipBlanks(s));
 }
 
-/** C atoi(): leading whitespace, optional sign, digits; 0 when there are none; int32 wrap-around. */
+export const INT_MAX = 0x7fffffff;
+export const INT_MIN = -0x80000000;
+const LONG_MAX = (1n << 63n) - 1n;
+const LONG_MIN = -(1n << 63n);
+
+/**
+ * glibc's strtol on a signed decimal, stored into an `int`: the long saturates at LONG_MIN/LONG_MAX on
+ * overflow, then the store keeps its low 32 bits (so 99999999999999999999 becomes -1).
+ */
+function longToInt(digits: string): number {
+  let v = BigInt(digits);
+  if (v > LONG_MAX) v = LONG_MAX;
+  else if (v < LONG_MIN) v = LONG_MIN;
+  return Number(BigInt.asIntN(32, v));
+}
+
+/** C atoi() as glibc does it ((int)strtol): 0 when no digits; see longToInt for overflow. */
 export function atoi(s: string): number {
   const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
-  if (!m) return 0;
-  const n = Number(m[1]);
-  return Number.isFinite(n) ? n | 0 : 0;
+  return m ? longToInt(m[1]) : 0;
+}
+
+/** sscanf(s, "%30d", &int): undefined when nothing converts; the field is 30 characters, sign included. */
+export function scanfInt(s: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
+  if (!m) return undefined;
+  const field = m[1].slice(0, 30);
+  return /[0-9]/.test(field) ? longToInt(field) : undefined;
+}
+
+/**
+ * A double stored into an `int` (`to = secs * 1000` in app_dial): in range it truncates; out of range C
+ * leaves it undefined and x86-64 (cvttsd2si) yields INT_MIN, which the dialers read as "no timeout".
+ */
+export function doubleToInt(x: number): number {
+  if (!Number.isFinite(x) || x >= 2 ** 31 || x <= -(2 ** 31) - 1) return INT_MIN;
+  return Math.trunc(x);
+}
+
+const C_DOUBLE = /^[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/i;
+
+/** sscanf(s, "%30lf"): the value and the rest of the text; undefined when nothing converts. */
+function scanDouble(s: string): { value: number; rest: string } | undefined {
+  const t = skipBlanks(s);
+  const m = C_DOUBLE.exec(t.slice(0, 30));
+  if (!m) return undefined;
+  const w = m[0].toLowerCase();
+  const value = w.includes('nan')
+    ? NaN
+    : w.includes('inf')
+      ? w.startsWith('-')
+        ? -Infinity
+        : Infinity
+      : Number(w);
+  return { value, rest: t.slice(m[0].length) };
+}
+
+/** sscanf(s, "%30lf"); undefined when nothing converts. */
+export function scanfDouble(s: string): number | undefined {
+  return scanDouble(s)?.value;
+}
+
+/**
+ * ast_app_parse_timelen: a number with an optional unit (h, m, s, ms; `unit` when none), in
+ * milliseconds, saturated at INT_MAX as Asterisk does; undefined when unparsable.
+ */
+export function parseTimelen(s: string, unit: 'ms' | 's' | 'm' | 'h'): number | undefined {
+  const d = scanDouble(s);
+  if (d === undefined) return undefined;
+  const u = skipBlanks(d.rest)
+    .split(/[ \t\n\v\f\r]/, 1)[0]
+    .slice(0, 9)
+    .toLowerCase();
+  const factors: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const factor = factors[u === '' ? unit : u];
+  if (factor === undefined) return undefined;
+  const ms = d.value * factor;
+  // (int) of NaN or of a huge negative is INT_MIN on x86-64; callers treat <= 0 as "no wait".
+  return ms > INT_MAX ? INT_MAX : doubleToInt(ms);
 }
 
 /**

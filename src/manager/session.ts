@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { AmiEvent } from './events.js';
 import { shouldSendEvent, type EventFilter } from './filters.js';
 import type { ManagerMetrics } from './metrics.js';
+import { setLongTimeout } from '../pbx/clock.js';
 
 export type TransportKind = 'TCP' | 'TLS' | 'HTTP' | 'WS';
 
@@ -282,9 +283,9 @@ export class Session {
    */
   waitForEvent(timeoutSec: number): Promise<AmiEvent[]> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | null = null;
+      let timer: { clear(): void } | null = null;
       const done = (): void => {
-        if (timer) clearTimeout(timer);
+        if (timer) timer.clear();
         this.waiter = null;
         const held = this.held;
         this.held = [];
@@ -296,7 +297,7 @@ export class Session {
         return;
       }
       this.waiter = done;
-      if (timeoutSec >= 0) timer = setTimeout(done, timeoutSec * 1000);
+      if (timeoutSec >= 0) timer = setLongTimeout(done, timeoutSec * 1000);
     });
   }
 

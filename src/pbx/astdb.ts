@@ -13,6 +13,9 @@ export interface DbEntry {
   value: string;
 }
 
+/** Keys an in-memory astdb holds (about 100 MB with 1 KB values). */
+export const MEMORY_DB_MAX_ENTRIES = 100_000;
+
 export class AstDb {
   private readonly db: Database.Database;
   private readonly stmts: {
@@ -24,10 +27,17 @@ export class AstDb {
     gettree: Database.Statement<[string], { key: string; value: string | null }>;
     gettreeAll: Database.Statement<[], { key: string; value: string | null }>;
     showkey: Database.Statement<[string], { key: string; value: string | null }>;
+    count: Database.Statement<[], { n: number }>;
   };
 
-  /** `path` ':memory:' for a throw-away database. */
-  constructor(path: string) {
+  /**
+   * `path` ':memory:' for a throw-away database, which holds at most `maxEntries` keys (default
+   * MEMORY_DB_MAX_ENTRIES; on disk there is no limit, as in Asterisk).
+   */
+  constructor(
+    path: string,
+    private readonly maxEntries: number | undefined = path === ':memory:' ? MEMORY_DB_MAX_ENTRIES : undefined,
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -43,6 +53,7 @@ export class AstDb {
         "SELECT key, value FROM astdb WHERE key || '/' LIKE ? || '/' || '%' ORDER BY key",
       ),
       gettreeAll: this.db.prepare('SELECT key, value FROM astdb ORDER BY key'),
+      count: this.db.prepare('SELECT count(*) AS n FROM astdb'),
       showkey: this.db.prepare("SELECT key, value FROM astdb WHERE key LIKE '%' || '/' || ? ORDER BY key"),
     };
   }
@@ -52,8 +63,21 @@ export class AstDb {
     return row ? (row.value ?? '') : undefined;
   }
 
-  put(family: string, key: string, value: string): void {
-    this.stmts.put.run(`/${family}/${key}`, value);
+  /**
+   * False (nothing written) when the database holds `maxEntries` keys and this one is new: Asterisk's
+   * astdb lives on disk, ours may live in memory (no data directory), where a DBPut flood must not grow
+   * the process without bound.
+   */
+  put(family: string, key: string, value: string): boolean {
+    const full = `/${family}/${key}`;
+    if (
+      this.maxEntries !== undefined &&
+      this.stmts.count.get()!.n >= this.maxEntries &&
+      !this.stmts.get.get(full)
+    )
+      return false;
+    this.stmts.put.run(full, value);
+    return true;
   }
 
   /** True when the key existed (the AMI DBDel error depends on it). */

@@ -14,6 +14,8 @@ export interface CdrEngineOptions {
   /** cdr.conf `unanswered`. */
   unanswered: boolean;
   emit(cdr: CdrRecord): void;
+  /** cdr_csv's LOG_WARNING lines (refused account codes, failed writes). */
+  warn?(message: string): void;
 }
 
 export class CdrEngine {
@@ -51,7 +53,8 @@ export class CdrEngine {
     const end = ch.endTime || this.opts.clock.now();
     const cause = peer && !peer.answeredTime ? peer.hangupCause || ch.hangupCause : ch.hangupCause;
     return {
-      accountCode: ch.accountCode,
+      // struct ast_cdr holds accountcode in char[AST_MAX_ACCOUNT_CODE] (80).
+      accountCode: ch.accountCode.slice(0, 79),
       source: ch.callerIdNum,
       destination: ch.exten,
       destinationContext: ch.context,
@@ -83,7 +86,7 @@ export class CdrEngine {
     const batch = this.pending;
     this.pending = [];
     for (const cdr of batch) {
-      this.writer?.write(cdr);
+      for (const w of this.writer?.write(cdr) ?? []) this.opts.warn?.(w);
       this.opts.emit(cdr);
     }
   }

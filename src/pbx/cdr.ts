@@ -104,10 +104,35 @@ export class CdrCsvWriter {
     mkdirSync(opts.dir, { recursive: true });
   }
 
-  write(r: CdrRecord): void {
+  /** Writes the record; returns the warnings cdr_csv would log (a refused account file, a failed write). */
+  write(r: CdrRecord): string[] {
+    const warnings: string[] = [];
     const line = csvLine(r, this.opts) + '\n';
-    appendFileSync(join(this.opts.dir, 'Master.csv'), line);
-    if (this.opts.accountlogs && r.accountCode && !r.accountCode.includes('/'))
-      appendFileSync(join(this.opts.dir, `${r.accountCode}.csv`), line);
+    try {
+      appendFileSync(join(this.opts.dir, 'Master.csv'), line);
+    } catch (e) {
+      warnings.push(
+        `Unable to write CSV record to master '${join(this.opts.dir, 'Master.csv')}' : ${(e as Error).message}`,
+      );
+    }
+    const acc = r.accountCode;
+    if (this.opts.accountlogs && acc) {
+      if (!accountFileAllowed(acc)) warnings.push(`Account code '${acc}' insecure for writing file`);
+      else
+        try {
+          appendFileSync(join(this.opts.dir, `${acc}.csv`), line);
+        } catch (e) {
+          warnings.push(`Unable to write CSV record to account file '${acc}' : ${(e as Error).message}`);
+        }
+    }
+    return warnings;
   }
+}
+
+/**
+ * writefile_account of cdr_csv.c refuses a code with a `/` or a leading `.` (no hidden files such as
+ * `.probe.csv`, no `..`); a NUL, which C would never see, is refused too.
+ */
+export function accountFileAllowed(acc: string): boolean {
+  return !acc.includes('/') && !acc.startsWith('.') && !acc.includes('\0');
 }

@@ -15,10 +15,46 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
 }
 
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms instead. */
+export const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+/** The longest delay any timer of ours takes: 100 years is "never" for a PBX, and exact in a double. */
+export const MAX_DELAY_MS = 100 * 365 * 86_400_000;
+
+/**
+ * Every user-given duration goes through here on its way to a timer (Originate Timeout, Wait(),
+ * AbsoluteTimeout, SimClock advance, queue and SIP durations, manager timeouts): NaN and negatives are
+ * 0, +Infinity and anything longer is MAX_DELAY_MS. Parsing the way Asterisk does (int overflow, "no
+ * timeout" for <= 0) is the caller's job; this only makes sure no timer can overflow.
+ */
+export function clampDelayMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return ms > MAX_DELAY_MS ? MAX_DELAY_MS : ms;
+}
+
+/** setTimeout for any delay: past Node's limit it re-arms until the due time (never fires early). */
+export function setLongTimeout(fn: () => void, ms: number): { clear(): void; unref(): void } {
+  const due = Date.now() + clampDelayMs(ms);
+  let unref = false;
+  let t: ReturnType<typeof setTimeout>;
+  const arm = (): void => {
+    const left = Math.max(0, due - Date.now());
+    t = setTimeout(left > MAX_NODE_TIMER_MS ? arm : fn, Math.min(left, MAX_NODE_TIMER_MS));
+    if (unref) t.unref();
+  };
+  arm();
+  return {
+    clear: () => clearTimeout(t),
+    unref: () => {
+      unref = true;
+      t.unref();
+    },
+  };
+}
+
 /** Wall-clock time and Node timers. */
 export class RealClock implements Clock {
   private nextId = 1;
-  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+  private readonly timers = new Map<number, { clear(): void }>();
 
   now(): number {
     return Date.now();
@@ -26,13 +62,10 @@ export class RealClock implements Clock {
 
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    const t = setTimeout(
-      () => {
-        this.timers.delete(id);
-        fn();
-      },
-      Math.max(0, ms),
-    );
+    const t = setLongTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, ms);
     this.timers.set(id, t);
     return { id };
   }
@@ -40,13 +73,13 @@ export class RealClock implements Clock {
   clearTimer(handle: TimerHandle): void {
     const t = this.timers.get(handle.id);
     if (t !== undefined) {
-      clearTimeout(t);
+      t.clear();
       this.timers.delete(handle.id);
     }
   }
   /** Cancels every pending timer (shutting a component down). */
   clearAll(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) t.clear();
     this.timers.clear();
   }
 }
@@ -89,7 +122,7 @@ export class VirtualClock implements Clock {
 
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    this.push({ at: this.current + Math.max(0, ms), seq: this.seq++, id, fn });
+    this.push({ at: this.current + clampDelayMs(ms), seq: this.seq++, id, fn });
     return { id };
   }
 
@@ -108,14 +141,19 @@ export class VirtualClock implements Clock {
     return this.heap[0]?.at;
   }
 
-  /** Runs every event due at or before `t`, then sets the clock to `t`. */
-  async runUntil(t: number): Promise<number> {
+  /**
+   * Runs every event due at or before `t`, then sets the clock to `t`. At most `limit` events run (a
+   * periodic timer over a long advance would otherwise hold the event loop): then the clock stays at
+   * the last event's time.
+   */
+  async runUntil(t: number, limit = 1_000_000): Promise<number> {
     let n = 0;
     await drainMicrotasks();
     for (;;) {
       this.dropCancelledHead();
       const head = this.heap[0];
       if (!head || head.at > t) break;
+      if (n >= limit) return n;
       this.pop();
       this.current = Math.max(this.current, head.at);
       head.fn();
@@ -126,8 +164,8 @@ export class VirtualClock implements Clock {
     return n;
   }
 
-  runFor(ms: number): Promise<number> {
-    return this.runUntil(this.current + ms);
+  runFor(ms: number, limit?: number): Promise<number> {
+    return this.runUntil(this.current + clampDelayMs(ms), limit);
   }
 
   /** Runs until no events remain (or `limit` events ran, to stop runaway loops). */

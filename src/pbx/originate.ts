@@ -163,11 +163,12 @@ function waitForAnswer(
     const finish = (r: OriginateOutcome['reason']): void => {
       if (done) return;
       done = true;
-      pbx.clock.clearTimer(timer);
+      if (timer) pbx.clock.clearTimer(timer);
       ch.controlHandler = undefined;
       resolve(r);
     };
-    const timer = pbx.clock.setTimer(timeoutMs, () => finish(3));
+    // ast_dial_set_global_timeout: a timeout <= 0 (what a huge Timeout wraps to) rings until answered.
+    const timer = timeoutMs > 0 ? pbx.clock.setTimer(timeoutMs, () => finish(3)) : undefined;
     if (ch.state === 6) {
       finish(4);
       return;

@@ -12,7 +12,7 @@ import { Cause, SoftHangup, causeText } from './causes.js';
 import type { CdrCsvOptions } from './cdr.js';
 import { CdrEngine } from './cdr-engine.js';
 import { Channel, ChannelState, type ChannelSnapshot, type Control } from './channel.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { clampDelayMs, type Clock, type TimerHandle } from './clock.js';
 import type { DeviceStateNum } from './devicestate.js';
 import { DeviceTracker } from './devices.js';
 import { Dialplan, loadDialplan } from './dialplan.js';
@@ -114,6 +114,7 @@ export class Pbx implements FuncEnvFactory {
       clock: this.clock,
       unanswered: opts.cdrUnanswered ?? false,
       emit: (cdr) => this.emit('Cdr', { cdr }),
+      warn: (message) => this.log('WARNING', message),
       csv:
         opts.dataDir && csv.enabled !== false
           ? {
@@ -424,7 +425,9 @@ export class Pbx implements FuncEnvFactory {
         if (ch) ch.language = v;
       },
       dbGet: (f, k) => this.astdb.get(f, k),
-      dbPut: (f, k, v) => this.astdb.put(f, k, v),
+      dbPut: (f, k, v) => {
+        if (!this.astdb.put(f, k, v)) this.log('WARNING', `DB: Problem writing ${f}/${k}: database full`);
+      },
       dbDel: (f, k) => this.astdb.del(f, k),
       warn: (m) => this.log('WARNING', m),
       substitute: (t) => this.substitute(ch, t),
@@ -570,10 +573,12 @@ export class Pbx implements FuncEnvFactory {
       ch.hangupTime = 0;
       return;
     }
-    ch.hangupTime = this.clock.now() + seconds * 1000;
+    // A timeval in Asterisk holds any of these; a timer of ours holds at most MAX_DELAY_MS.
+    const ms = clampDelayMs(seconds * 1000);
+    ch.hangupTime = this.clock.now() + ms;
     this.absTimers.set(
       ch,
-      this.clock.setTimer(seconds * 1000, () => {
+      this.clock.setTimer(ms, () => {
         this.absTimers.delete(ch);
         // ast_check_hangup sets the TIMEOUT flag silently; the PBX loop may go to the `T` extension.
         if (ch.dead) return;

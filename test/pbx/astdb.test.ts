@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { AstDb } from '../../src/pbx/astdb.js';
+import { AstDb, MEMORY_DB_MAX_ENTRIES } from '../../src/pbx/astdb.js';
 
 test('astdb get/put/del/deltree/gettree with Asterisk prefix semantics (transcript 18)', () => {
   const db = new AstDb(':memory:');
@@ -63,4 +63,18 @@ test('acknowledged astdb writes survive kill -9 of the writer', async () => {
   assert.ok(db.gettree('crash').length >= 200);
   db.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('an in-memory astdb holds at most maxEntries keys; overwriting one is always allowed', () => {
+  const db = new AstDb(':memory:', 3);
+  assert.equal(db.put('f', 'a', '1'), true);
+  assert.equal(db.put('f', 'b', '2'), true);
+  assert.equal(db.put('g', 'c', '3'), true);
+  assert.equal(db.put('g', 'd', '4'), false, 'a fourth key is refused');
+  assert.equal(db.get('g', 'd'), undefined);
+  assert.equal(db.put('f', 'a', 'x'.repeat(1000)), true, 'an existing key may change');
+  db.del('f', 'b');
+  assert.equal(db.put('g', 'd', '4'), true, 'room again after a delete');
+  db.close();
+  assert.equal(MEMORY_DB_MAX_ENTRIES, 100_000);
 });

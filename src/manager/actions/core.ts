@@ -12,6 +12,7 @@ import { EVENT_FLAG, authorityToString, stringsToMask } from '../../config/permi
 import { releaseSpec } from '../../spec.js';
 import type { ActionSpec } from '../action.js';
 import { MANAGER_EVENTS, USER_EVENT } from '../manager-events.js';
+import { scanfInt } from '../../config/cstr.js';
 import { actionChallenge, actionLogin, actionLogoff } from './auth.js';
 
 function actionPing(ctx: ActionContext): void {
@@ -85,8 +86,8 @@ async function actionWaitEvent(ctx: ActionContext): Promise<void> {
   let timeout = -1;
   const t = ctx.get('Timeout');
   if (t) {
-    const n = Number.parseInt(t, 10);
-    if (!Number.isNaN(n)) timeout = n < -1 ? -1 : n;
+    const n = scanfInt(t);
+    if (n !== undefined) timeout = n < -1 ? -1 : n;
   }
   const max = ctx.session.maxWaitSec;
   if (max !== undefined) {

@@ -187,7 +187,7 @@ export function actionDbPut(pbx: Pbx, ctx: ActionContext): void {
   if (!family) return ctx.error('No family specified');
   if (!key) return ctx.error('No key specified');
   try {
-    pbx.astdb.put(family, key, ctx.get('Val'));
+    if (!pbx.astdb.put(family, key, ctx.get('Val'))) return ctx.error('Failed to update entry');
   } catch {
     return ctx.error('Failed to update entry');
   }

@@ -144,8 +144,12 @@ export async function actionSimClock(env: SimEnv, ctx: ActionContext): Promise<v
     const ms = ctx.get('Milliseconds')
       ? Number(ctx.get('Milliseconds'))
       : Number(ctx.get('Seconds') || 'NaN') * 1000;
-    if (!Number.isFinite(ms) || ms < 0) return ctx.error('Invalid Milliseconds/Seconds');
-    const ran = await c.runFor(ms);
+    if (Number.isNaN(ms) || ms < 0) return ctx.error('Invalid Milliseconds/Seconds');
+    const limit = ctx.get('Limit') ? Number(ctx.get('Limit')) : 1_000_000;
+    if (!Number.isFinite(limit) || limit < 1) return ctx.error('Invalid Limit');
+    // runFor clamps the span (MAX_DELAY_MS) and stops after `limit` events, so no advance can hold
+    // the event loop for long.
+    const ran = await c.runFor(ms, limit);
     return ctx.success([['Message', 'Clock advanced'], ['Events', String(ran)], ...clockPairs(env.pbx)]);
   }
   if (op === 'run') {

@@ -1,4 +1,4 @@
-import { separateArgs as separateConfArgs } from '../../config/cstr.js';
+import { scanfInt, separateArgs as separateConfArgs } from '../../config/cstr.js';
 import {
   globToPatternSource,
   tryCompilePattern,
@@ -13,10 +13,8 @@ import {
 
 /** sscanf(s, "%30d", &n): leading blanks, optional sign, digits; undefined when nothing converts. */
 export function scanInt(s: string): number | undefined {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d{1,30})/.exec(s);
-  if (!m) return undefined;
-  const n = Number.parseInt(m[1], 10);
-  return Number.isFinite(n) ? n : undefined;
+  // Into a C int, as glibc stores it: Timeout: 99999999999999999999999 becomes -1 (no timeout).
+  return scanfInt(s);
 }
 
 /** sscanf(s, "%30u"): like scanInt, negative input wraps as unsigned (we reject it). */

@@ -6,7 +6,7 @@
 import { splitArgs, type FuncEnv } from '../../pbx/functions.js';
 import type { Pbx } from '../../pbx/pbx.js';
 import type { AppContext, AppResult } from '../../pbx/apps/registry.js';
-import { astTrue } from '../../config/cstr.js';
+import { astTrue, atoi } from '../../config/cstr.js';
 import type { QueueEngine } from './engine.js';
 import { queueFigureVars } from './statistics.js';
 
@@ -57,7 +57,7 @@ export function registerQueueApps(pbx: Pbx, engine: QueueEngine): void {
         options,
         url,
         announceoverride,
-        timeout: Math.max(0, Number.parseInt(timeout, 10) || 0),
+        timeout: Math.max(0, atoi(timeout)), // app_queue: atoi(queuetimeoutstr)
         rule: rule.trim(),
         agi,
         macro,

@@ -3,7 +3,7 @@
  * queue (templates already merged by the parser, so inherited keys come first and the section's
  * own override them), `member =>` lines, and the penalty change rules.
  */
-import { astFalse, astTrue } from '../../config/cstr.js';
+import { astFalse, astTrue, atoi } from '../../config/cstr.js';
 import type { ConfDocument, ConfSection } from '../../config/types.js';
 
 export type Strategy =
@@ -153,9 +153,9 @@ export interface PenaltyRule {
   raiseRespectMin: boolean;
 }
 
+/** app_queue reads these with atoi() into an int: a huge value wraps as it does there (never past int32). */
 function int(v: string, dflt: number): number {
-  const n = Number.parseInt(v.trim(), 10);
-  return Number.isNaN(n) ? dflt : n;
+  return /^\s*[+-]?\d/.test(v) ? atoi(v) : dflt;
 }
 
 /** parse_empty_options of app_queue. */

@@ -1,6 +1,7 @@
 /**
  * The builtin applications (pbx_builtins.c, app_*.c) the simulator provides.
  */
+import { atoi, parseTimelen } from '../../config/cstr.js';
 import { Cause, causeFromName } from '../causes.js';
 import { ChannelState } from '../channel.js';
 import { expressionTruthy } from '../expr.js';
@@ -15,7 +16,7 @@ async function answerApp({ pbx, channel: ch }: AppContext, data: string): Promis
   if (ch.state === ChannelState.Up) return 0;
   pbx.answer(ch);
   // ast_answer waits (up to 500 ms) for media to flow; a Local channel never gets any.
-  const delay = Number(splitArgs(data)[0]) || 0;
+  const delay = Math.max(0, atoi(splitArgs(data)[0] ?? ''));
   const wait = (ch.tech === 'Local' ? pbx.answerMediaWaitMs : 0) + delay;
   if (wait > 0) return waitResult(await waitFull(pbx, ch, wait));
   return 0;
@@ -36,9 +37,10 @@ function hangupApp({ channel: ch }: AppContext, data: string): AppResult {
 }
 
 async function waitApp({ pbx, channel: ch }: AppContext, data: string): Promise<AppResult> {
-  const secs = Number.parseFloat(data);
-  if (!Number.isFinite(secs) || secs <= 0) return 0;
-  return waitResult(await waitFull(pbx, ch, secs * 1000));
+  // pbx_builtin_wait: ast_app_parse_timelen (saturates at INT_MAX ms); nothing to wait for otherwise.
+  const ms = parseTimelen(data, 's');
+  if (ms === undefined || ms <= 0) return 0;
+  return waitResult(await waitFull(pbx, ch, ms));
 }
 
 async function playbackApp({ pbx, channel: ch }: AppContext, data: string): Promise<AppResult> {

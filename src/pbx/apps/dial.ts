@@ -5,6 +5,7 @@
  * Options: g (continue after the callee hangs up), r (indicate ringing), m (music on hold while
  * ringing); others are accepted and ignored.
  */
+import { doubleToInt, scanfDouble } from '../../config/cstr.js';
 import { Cause } from '../causes.js';
 import { ChannelState, type Channel } from '../channel.js';
 import { ring, releasePeer } from '../dialing.js';
@@ -29,7 +30,10 @@ export async function dialApp({ pbx, channel: caller }: AppContext, data: string
     return -1;
   }
   const start = pbx.clock.now();
-  const secs = Number.parseFloat(timeoutArg);
+  // app_dial: sscanf("%30lf") > 0, then `to_answer = tmp * 1000` into an int (out of range: INT_MIN,
+  // which reads as no timeout).
+  const secs = scanfDouble(timeoutArg.split('^', 1)[0]) ?? 0;
+  const toAnswer = secs > 0 ? doubleToInt(secs * 1000) : -1;
   if (options.includes('r') && caller.state !== ChannelState.Up) pbx.indicate(caller, 'ringing');
   const moh = options.includes('m');
   if (moh) pbx.emit('MusicOnHoldStart', { channel: caller.snapshot(), mohClass: 'default' });
@@ -37,7 +41,7 @@ export async function dialApp({ pbx, channel: caller }: AppContext, data: string
     .split('&')
     .map((t) => t.trim())
     .filter(Boolean);
-  const res = await ring(pbx, caller, list, { timeoutMs: secs > 0 ? secs * 1000 : -1 });
+  const res = await ring(pbx, caller, list, { timeoutMs: toAnswer > 0 ? toAnswer : -1 });
   if (moh && !caller.dead) pbx.emit('MusicOnHoldStop', { channel: caller.snapshot() });
 
   if (res.status !== 'ANSWER' || !res.peer) {

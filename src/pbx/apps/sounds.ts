@@ -2,6 +2,8 @@
  * Simulated sound files: Playback takes this long per file. Nothing is played, but calls last as
  * long as they would.
  */
+import { clampDelayMs } from '../clock.js';
+
 const KNOWN: Record<string, number> = {
   'demo-congrats': 21000,
   'demo-echotest': 8000,
@@ -33,6 +35,6 @@ export function setSoundLength(name: string, ms: number): void {
 export function soundLength(file: string): number {
   const base = file.replace(/^.*\//, '').replace(/\.[a-z0-9]+$/i, '');
   const silence = /^silence\/(\d+)$/.exec(file);
-  if (silence) return Number(silence[1]) * 1000;
+  if (silence) return clampDelayMs(Number(silence[1]) * 1000);
   return custom.get(file) ?? custom.get(base) ?? KNOWN[base] ?? DEFAULT_SOUND_MS;
 }
