@@ -60,7 +60,7 @@ export interface PbxOptions {
   answerMediaWaitMs?: number;
 }
 
-/** Channels alive at once when nothing says otherwise: about 1.5 GB of RSS at the measured ~15 KB each. */
+/** Channels alive at once when nothing says otherwise: about 1 GB of RSS at the ~9 KB each measured. */
 export const DEFAULT_MAX_CHANNELS = 100_000;
 
 export interface PbxStats {
