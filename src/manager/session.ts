@@ -54,6 +54,8 @@ const MAX_QUEUED_ACTIONS = 64;
 
 /** How many events may wait for a busy session before it is treated as a slow consumer. */
 const MAX_HELD_EVENTS = 100_000;
+/** The same, in bytes of event text (the output cap of a stream session). */
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
 let nextId = 1;
 
@@ -93,6 +95,12 @@ export class Session {
   /** Most events an HTTP session keeps between WaitEvents; the oldest go first. */
   maxHeldEvents = 10_000;
   /**
+   * Most bytes of event text an HTTP session keeps between WaitEvents; the oldest go first.
+   * Asterisk 20 keeps every event for a session until it reads them or expires (httptimeout), with
+   * no bound; several hundred AJAM sessions that stop polling could then hold gigabytes.
+   */
+  maxHeldBytes = 4 * 1024 * 1024;
+  /**
    * HTTP sessions: the longest WaitEvent may wait, in seconds (Asterisk: the session's expiry time
    * minus 10 s, so the client sees an answer before it gives up). Undefined on stream sessions.
    */
@@ -104,6 +112,8 @@ export class Session {
   private currentChunk = 0;
   private busy = false;
   private held: AmiEvent[] = [];
+  /** Bytes of event text in {@link held}. */
+  private heldSize = 0;
   private waiter: (() => void) | null = null;
   private authTimer: NodeJS.Timeout | null = null;
   onClose: Array<() => void> = [];
@@ -246,33 +256,53 @@ export class Session {
   deliver(ev: AmiEvent): void {
     if (!this.authenticated || this.closed) return;
     if (this.holdEvents && !this.waiter) {
-      if (this.held.length >= this.maxHeldEvents) {
-        this.held.shift();
+      this.hold(ev);
+      while (
+        this.held.length > 0 &&
+        (this.held.length > this.maxHeldEvents || this.heldSize > this.maxHeldBytes)
+      ) {
+        this.heldSize -= (this.held.shift() as AmiEvent).text.length;
         this.dispatcher.metrics?.eventDropped(this.transport.kind);
       }
-      this.held.push(ev);
       return;
     }
     if (this.busy || this.waiter) {
       // Held until the running action has answered (or WaitEvent returns); the check is done then.
-      if (this.held.length >= MAX_HELD_EVENTS) {
+      if (this.held.length >= MAX_HELD_EVENTS || this.heldSize >= MAX_HELD_BYTES) {
         this.dispatcher.log.warn({ user: this.username }, 'session too far behind on events, disconnecting');
         this.dispatcher.metrics?.slowConsumer(this.transport.kind);
         this.kicked = true;
         this.close();
         return;
       }
-      this.held.push(ev);
+      this.hold(ev);
       if (this.waiter) this.waiter();
       return;
     }
     if (this.wants(ev)) this.transport.write(ev.buffer);
   }
 
-  private flushHeld(): void {
-    if (this.held.length === 0 || this.holdEvents) return;
+  private hold(ev: AmiEvent): void {
+    this.held.push(ev);
+    this.heldSize += ev.text.length;
+  }
+
+  /** Takes every held event out. */
+  private takeHeld(): AmiEvent[] {
     const held = this.held;
     this.held = [];
+    this.heldSize = 0;
+    return held;
+  }
+
+  /** Events and bytes of event text held for a WaitEvent or the running action (metrics, tests). */
+  get heldEvents(): { count: number; bytes: number } {
+    return { count: this.held.length, bytes: this.heldSize };
+  }
+
+  private flushHeld(): void {
+    if (this.held.length === 0 || this.holdEvents) return;
+    const held = this.takeHeld();
     for (const ev of held) if (this.wants(ev)) this.transport.write(ev.buffer);
   }
 
@@ -287,8 +317,7 @@ export class Session {
       const done = (): void => {
         if (timer) timer.clear();
         this.waiter = null;
-        const held = this.held;
-        this.held = [];
+        const held = this.takeHeld();
         resolve(held.filter((e) => this.wants(e)));
       };
       // Events already waiting, or input the client sent after this request (still unread in Asterisk).
@@ -338,7 +367,7 @@ export class Session {
     if (this.waiter) this.waiter();
     for (const q of this.queue) q.done?.();
     this.queue.length = 0;
-    this.held = [];
+    this.takeHeld();
     this.transport.end();
     for (const fn of this.onClose) fn();
   }
@@ -351,7 +380,7 @@ export class Session {
     if (this.waiter) this.waiter();
     for (const q of this.queue) q.done?.();
     this.queue.length = 0;
-    this.held = [];
+    this.takeHeld();
     for (const fn of this.onClose) fn();
   }
 }

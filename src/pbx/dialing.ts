@@ -204,7 +204,7 @@ export function releasePeer(pbx: Pbx, peer: Channel, bridge: Bridge | undefined)
   if (peer.pendingGoto) {
     const g = peer.pendingGoto;
     peer.pendingGoto = undefined;
-    pbx.startPbx(peer, g);
+    pbx.startPbxOrHangup(peer, g);
     return;
   }
   if (!peer.hangupCause) peer.hangupCause = Cause.NORMAL_CLEARING;

@@ -193,7 +193,7 @@ async function runAfterAnswer(pbx: Pbx, ch: Channel, o: OriginateOptions): Promi
     if (ch.pendingGoto) {
       const g = ch.pendingGoto;
       ch.pendingGoto = undefined;
-      pbx.startPbx(ch, g);
+      pbx.startPbxOrHangup(ch, g);
       return;
     }
     pbx.hangupNow(ch);
@@ -203,5 +203,5 @@ async function runAfterAnswer(pbx: Pbx, ch: Channel, o: OriginateOptions): Promi
   const ctx = o.context || 'default';
   const exten = o.exten || 's';
   pbx.setLocation(ch, ctx, exten, o.priority ?? 1);
-  pbx.startPbx(ch);
+  pbx.startPbxOrHangup(ch);
 }

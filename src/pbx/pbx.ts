@@ -52,9 +52,16 @@ export interface PbxOptions {
   cdrUnanswered?: boolean;
   /** manager.conf `channelvars`: variables (or functions) every channel snapshot carries. */
   channelVars?: string[];
+  /** asterisk.conf `[options] maxcalls`: most channels running dialplan at once; 0 = no limit. */
+  maxCalls?: number;
+  /** amikit's ceiling on channels alive at once (memory bound); default {@link DEFAULT_MAX_CHANNELS}. */
+  maxChannels?: number;
   /** Delay of the Answer() media wait on Local channels (Asterisk waits 500 ms for media). */
   answerMediaWaitMs?: number;
 }
+
+/** Channels alive at once when nothing says otherwise: about 1 GB of RSS at the ~9 KB each measured. */
+export const DEFAULT_MAX_CHANNELS = 100_000;
 
 export interface PbxStats {
   activeChannels: number;
@@ -82,6 +89,10 @@ export class Pbx implements FuncEnvFactory {
   private readonly chans = new Map<string, Channel>();
   private readonly bridgesById = new Map<string, Bridge>();
   private callsProcessed = 0;
+  /** Channels whose dialplan run has started and not ended (pbx.c countcalls, for maxcalls). */
+  private readonly running = new Set<Channel>();
+  readonly maxCalls: number;
+  readonly maxChannels: number;
   private readonly absTimers = new Map<Channel, TimerHandle>();
   private channelVarNames: string[] = [];
   private readonly snapshotVars = (ch: Channel): Array<[string, string]> =>
@@ -108,6 +119,8 @@ export class Pbx implements FuncEnvFactory {
     for (const p of opts.sipPeers ?? [])
       this.sipPeers.set(p.name.toLowerCase(), { name: p.name, context: p.context ?? 'default' });
     this.answerMediaWaitMs = opts.answerMediaWaitMs ?? 500;
+    this.maxCalls = Math.max(0, Math.floor(opts.maxCalls ?? 0));
+    this.maxChannels = Math.max(1, Math.floor(opts.maxChannels ?? DEFAULT_MAX_CHANNELS));
     this.channelVarNames = [...(opts.channelVars ?? [])];
     const csv = opts.cdrCsv ?? {};
     this.cdrs = new CdrEngine({
@@ -558,6 +571,8 @@ export class Pbx implements FuncEnvFactory {
       causeText: causeText(ch.hangupCause),
     });
     this.chans.delete(ch.name);
+    // A run still pending when the channel goes ends at its next await; the count must not wait.
+    this.running.delete(ch);
     this.devices.recount(ch, true);
     ch.wake('hangup');
     this.deviceChanged(ch.device);
@@ -590,12 +605,39 @@ export class Pbx implements FuncEnvFactory {
 
   // ---- dialplan execution -------------------------------------------------------------------
 
-  /** Starts the dialplan on a channel (ast_pbx_start): runs in its own "thread" (a new clock turn). */
-  startPbx(ch: Channel, at?: { context: string; exten: string; priority: number }): void {
+  /**
+   * Starts the dialplan on a channel (ast_pbx_start): runs in its own "thread" (a new clock turn).
+   * False, with Asterisk's warning, when `maxcalls` channels already run dialplan
+   * (increase_call_count; AST_PBX_CALL_LIMIT): the caller then fails the call as its driver would.
+   */
+  startPbx(ch: Channel, at?: { context: string; exten: string; priority: number }): boolean {
+    if (this.maxCalls > 0 && this.running.size >= this.maxCalls) {
+      this.log('WARNING', `Maximum call limit of ${this.maxCalls} calls exceeded by '${ch.name}'!`);
+      return false;
+    }
     if (at) this.setLocation(ch, at.context, at.exten, at.priority);
     ch.inPbx = true;
     this.callsProcessed++;
-    this.clock.setTimer(0, () => void runPbx(this, ch));
+    this.running.add(ch);
+    this.clock.setTimer(0, () => {
+      runPbx(this, ch).then(
+        () => this.running.delete(ch),
+        () => this.running.delete(ch),
+      );
+    });
+    return true;
+  }
+
+  /** startPbx, and on the call limit the channel is hung up (ast_pbx_run failing in pbx.c/app code). */
+  startPbxOrHangup(ch: Channel, at?: { context: string; exten: string; priority: number }): void {
+    if (this.startPbx(ch, at)) return;
+    this.log('ERROR', `Failed to start PBX on ${ch.name}`);
+    this.hangupNow(ch);
+  }
+
+  /** False when `more` new channels would pass the ceiling on channels alive at once. */
+  roomForChannels(more: number): boolean {
+    return this.chans.size + more <= this.maxChannels;
   }
 
   /** Redirect (async goto): moves a channel to a new dialplan location (call twice for ExtraChannel). */
@@ -610,7 +652,7 @@ export class Pbx implements FuncEnvFactory {
       ch.pendingGoto = { context, exten, priority };
       if (ch.owners === 0 && !ch.inApp) {
         ch.pendingGoto = undefined;
-        this.startPbx(ch, { context, exten, priority });
+        this.startPbxOrHangup(ch, { context, exten, priority });
       } else ch.wake('goto');
     }
     return true;
@@ -636,7 +678,8 @@ export class Pbx implements FuncEnvFactory {
   /**
    * A simulated phone calls the PBX: a SIP channel in state Ring runs the dialplan at the peer's
    * context. The phone hangs up after `hangupAfterMs` (patience, from creation) or, once
-   * answered, after `talkTimeMs`.
+   * answered, after `talkTimeMs`. The channel comes back already hung up when `maxcalls` is
+   * reached; callers check {@link roomForChannels} first.
    */
   incomingCall(o: {
     from: string;
@@ -671,7 +714,11 @@ export class Pbx implements FuncEnvFactory {
         ch.driverTimers.push(this.clock.setTimer(talk, () => this.queueHangup(ch, Cause.NORMAL_CLEARING))),
       );
     }
-    this.startPbx(ch);
+    if (!this.startPbx(ch)) {
+      // chan_sip: 480 Temporarily Unavailable to the phone, and the channel is hung up at once.
+      this.log('WARNING', 'Failed to start PBX (call limit reached) ');
+      this.hangupNow(ch);
+    }
     return ch;
   }
 

@@ -30,6 +30,9 @@ export function requestChannel(
   opts: RequestOptions,
 ): RequestResult {
   const t = tech.toLowerCase();
+  // amikit's ceiling on channels alive at once: the request fails as an exhausted driver's would.
+  if (!pbx.roomForChannels(t === 'local' ? 2 : 1))
+    return { cause: Cause.CONGESTION, error: `Too many channels (limit ${pbx.maxChannels})` };
   const res =
     t === 'local'
       ? requestLocal(pbx, resource, opts)
@@ -214,7 +217,7 @@ function callLocal(pbx: Pbx, one: Channel): boolean {
   if (behaviour) {
     const after = jittered(pbx, behaviour.answerAfterMs, behaviour.jitter);
     pbx.indicate(two, 'ringing');
-    two.driverTimers.push(pbx.clock.setTimer(after, () => pbx.startPbx(two)));
+    two.driverTimers.push(pbx.clock.setTimer(after, () => pbx.startPbxOrHangup(two)));
     const talk = behaviour.talkTimeMs;
     if (talk > 0) {
       two.onAnswer.push(() =>
@@ -227,6 +230,12 @@ function callLocal(pbx: Pbx, one: Channel): boolean {
     }
     return true;
   }
-  pbx.startPbx(two);
+  if (!pbx.startPbx(two)) {
+    // local_call: ast_pbx_start failed (maxcalls), so the call fails and ;2 goes.
+    two.localPeer = undefined;
+    one.localPeer = undefined;
+    pbx.hangupNow(two);
+    return false;
+  }
   return true;
 }

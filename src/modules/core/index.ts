@@ -26,7 +26,7 @@ import type * as chan from './channel-actions.js';
 import { coreActions } from './actions.js';
 import { registerCoreCli } from './cli.js';
 import * as sim from './sim.js';
-import { astTrue } from '../../config/cstr.js';
+import { astTrue, scanfInt } from '../../config/cstr.js';
 
 export interface CoreModuleOptions {
   /** cdr.conf [general] enable: reported by CoreSettings (CoreCDRenabled). Default true. */
@@ -157,7 +157,24 @@ export interface ConfiguredPbx {
   coreOptions: CoreModuleOptions;
 }
 
-/** Builds the PBX of an Asterisk configuration directory (extensions.conf, simulation.conf, cdr*.conf). */
+/**
+ * asterisk.conf `[options]`: `maxcalls` as options.c reads it (`%30d`; unreadable or negative is
+ * 0, no limit) and amikit's own `maxchannels` (Asterisk ignores an option it does not know; unset
+ * or not a positive number leaves the default ceiling).
+ */
+export function callLimitsFrom(
+  maxcalls: string | undefined,
+  maxchannels: string | undefined,
+): { maxCalls: number; maxChannels?: number } {
+  const calls = maxcalls === undefined ? 0 : (scanfInt(maxcalls) ?? 0);
+  const chans = maxchannels === undefined ? undefined : scanfInt(maxchannels);
+  return {
+    maxCalls: calls > 0 ? calls : 0,
+    ...(chans !== undefined && chans > 0 ? { maxChannels: chans } : {}),
+  };
+}
+
+/** Builds the PBX of an Asterisk configuration directory (extensions.conf, simulation.conf, cdr*.conf, asterisk.conf). */
 export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}): ConfiguredPbx {
   const cdrConf = readConf(configDir, 'cdr.conf');
   const cdrManagerConf = readConf(configDir, 'cdr_manager.conf');
@@ -167,12 +184,18 @@ export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}
   };
   const flag = (v: string | undefined, dflt: boolean): boolean => (v === undefined ? dflt : astTrue(v));
   const cdrEnabled = flag(get(cdrConf, 'general', 'enable'), true);
+  const asteriskConf = readConf(configDir, 'asterisk.conf');
+  const callLimits = callLimitsFrom(
+    get(asteriskConf, 'options', 'maxcalls'),
+    get(asteriskConf, 'options', 'maxchannels'),
+  );
   const clock = opts.clock ?? (opts.virtual ? new VirtualClock(Date.now()) : new RealClock());
   const seed = opts.seed ?? 1;
   const pbx = createPbxFromConfigDir(configDir, {
     clock,
     seed,
     dataDir: opts.dataDir,
+    ...callLimits,
     ...(opts.answerMediaWaitMs !== undefined ? { answerMediaWaitMs: opts.answerMediaWaitMs } : {}),
   });
   const warnings: string[] = [];

@@ -240,6 +240,8 @@ export function actionSimCall(env: SimEnv, ctx: ActionContext): void {
   if (talkTimeMs === null) return ctx.error('Invalid TalkTime');
   const cid = ctx.get('CallerID');
   const m = /^\s*(?:"([^"]*)"|([^<]*?))\s*<([^>]*)>\s*$/.exec(cid);
+  // amikit's ceiling on channels alive at once: refused before a channel exists.
+  if (!env.pbx.roomForChannels(1)) return ctx.error(`Too many channels (limit ${env.pbx.maxChannels})`);
   const ch = env.pbx.incomingCall({
     from: peer,
     exten,
@@ -249,6 +251,8 @@ export function actionSimCall(env: SimEnv, ctx: ActionContext): void {
     hangupAfterMs,
     talkTimeMs,
   });
+  // maxcalls: chan_sip answered 480 and the channel is already gone.
+  if (ch.dead) return ctx.error('Call refused: maximum call limit reached');
   ctx.success([
     ['Message', 'Call placed'],
     ['Channel', ch.name],

@@ -258,7 +258,7 @@ function releasePeer(ctx: QueueContext, c: Caller, peer: Channel, bridge: Bridge
   if (goOn) {
     // `F`: the member goes on in the dialplan (ast_bridge_set_after_go_on).
     if (peer.bridgeId) pbx.leaveBridge(peer);
-    pbx.startPbx(peer, goOn);
+    pbx.startPbxOrHangup(peer, goOn);
   } else {
     if (!peer.hangupCause) peer.hangupCause = Cause.NORMAL_CLEARING;
     pbx.hangupNow(peer);
