@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AmiClient, type AmiResponse } from '../../src/client/index.js';
-import { startFake } from './helpers/fake-server.js';
+import { startFake } from '../../src/testing/fake-ami-server.js';
 import { skipUnless } from '../helpers/require.js';
 
 function selfSigned(): { key: string; cert: string } | null {

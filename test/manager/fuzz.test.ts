@@ -10,13 +10,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import {
-  conformanceConfigDir,
-  startTestServer,
-  CONFORMANCE_DIR,
-  type TestServer,
-} from '../helpers/server.js';
-import { RawAmi, loggedIn, sleep, type RawMsg } from './helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir, CONFORMANCE_DIR } from '../helpers/fixtures.js';
+import { RawAmi, loggedIn, sleep, type RawMsg } from '../../src/testing/raw-ami.js';
 
 let srv: TestServer;
 let rssStart = 0;

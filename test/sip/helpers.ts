@@ -7,7 +7,8 @@ import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { createSipModule, type SipModule, type DeviceStateSink } from '../../src/modules/sip/index.js';
 import { silentLogger } from '../../src/logger.js';
 

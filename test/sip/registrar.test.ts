@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFORMANCE_DIR } from '../helpers/server.js';
+import { CONFORMANCE_DIR } from '../helpers/fixtures.js';
 import {
   parseMessage,
   parseDigest,

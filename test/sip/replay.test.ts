@@ -7,8 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { replay, render, type Msg } from '../helpers/replay.js';
-import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/server.js';
+import { replay, render, type Msg } from '../../src/testing/replay.js';
+import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/fixtures.js';
 import {
   startStub,
   freeUdpPort,
