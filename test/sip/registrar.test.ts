@@ -17,17 +17,8 @@ import {
   getHeader,
   type SipResponse,
 } from '../../src/sip/index.js';
-import {
-  startSipServer,
-  startStub,
-  freeUdpPort,
-  waitFor,
-  sleep,
-  AmiConn,
-  hdr,
-  type SipStub,
-  type SipTestServer,
-} from './helpers.js';
+import { startStub, freeUdpPort, type SipStub } from '../../src/testing/sip-stub.js';
+import { startSipServer, waitFor, sleep, AmiConn, hdr, type SipTestServer } from './helpers.js';
 
 let env: SipTestServer;
 let stub: SipStub;
