@@ -10,7 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { startAmikit, type RunningServer, type ServeOptions } from '../server.js';
 import { silentLogger } from '../logger.js';
 
-/** A self-signed certificate and key for 127.0.0.1 (made once per process, with openssl). */
+/**
+ * A self-signed certificate and key for 127.0.0.1 and localhost (made once per process, with openssl):
+ * the paths of their PEM files.
+ */
 let certPair: { cert: string; key: string } | null = null;
 export function testCertificate(): { cert: string; key: string } {
   if (certPair && existsSync(certPair.cert)) return certPair;
@@ -33,8 +36,10 @@ export function testCertificate(): { cert: string; key: string } {
       '2',
       '-subj',
       '/CN=127.0.0.1/O=amikit test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', timeout: 20000 },
   );
   certPair = { cert, key };
   return certPair;
