@@ -27,13 +27,14 @@ import {
 import { FunctionRegistry, type FuncEnv } from './functions.js';
 import { IdAllocator } from './ids.js';
 import { Prng } from './prng.js';
-import { substitute, type SubstScope } from './substitute.js';
 import { AppRegistry } from './apps/registry.js';
 import { registerBuiltinApps } from './apps/builtin.js';
 import { runPbx } from './runner.js';
 import { callChannel, requestChannel, type RequestOptions, type RequestResult } from './techs.js';
 import { originate, type OriginateOptions, type OriginateOutcome } from './originate.js';
 import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.js';
+import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.js';
+import { incomingCall, type IncomingCallOptions } from './incoming.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -354,110 +355,21 @@ export class Pbx implements FuncEnvFactory {
 
   /** Sets a channel variable (or global when `ch` is undefined), raising VarSet. `NAME(args)` writes a function. */
   setVar(ch: Channel | undefined, name: string, value: string): void {
-    const paren = name.indexOf('(');
-    if (paren > 0 && name.endsWith(')')) {
-      this.functions.write(this.funcEnv(ch), name.slice(0, paren), name.slice(paren + 1, -1), value);
-      return;
-    }
-    if (!ch) {
-      this.globals.set(name, value);
-      this.emit('GlobalVarSet', { variable: name, value });
-      return;
-    }
-    ch.vars.set(name, value);
-    this.emit('VarSet', { channel: ch.snapshot(), variable: name, value });
+    setVariable(this, ch, name, value);
   }
 
   /** Reads a variable or `FUNC(args)` (channel scope when given, else globals). */
   getVar(ch: Channel | undefined, name: string): string | undefined {
-    const paren = name.indexOf('(');
-    if (paren > 0 && name.endsWith(')'))
-      return this.functions.read(this.funcEnv(ch), name.slice(0, paren), name.slice(paren + 1, -1));
-    if (!ch) return this.globals.get(name);
-    return this.lookupVar(ch, name);
-  }
-
-  /** Builtin variables first (EXTEN, CHANNEL...), then channel variables, then globals. */
-  private lookupVar(ch: Channel, name: string): string | undefined {
-    switch (name) {
-      case 'EXTEN':
-        return ch.exten;
-      case 'CONTEXT':
-        return ch.context;
-      case 'PRIORITY':
-        return String(ch.priority);
-      case 'CHANNEL':
-        return ch.name;
-      case 'UNIQUEID':
-        return ch.uniqueid;
-      case 'HANGUPCAUSE':
-        return String(ch.hangupCause);
-      case 'EPOCH':
-        return String(Math.floor(this.clock.now() / 1000));
-      case 'CALLERID(num)':
-      case 'CALLERIDNUM':
-        return ch.callerIdNum;
-      case 'CALLERIDNAME':
-        return ch.callerIdName;
-      case 'LANGUAGE':
-        return ch.language;
-      case 'ACCOUNTCODE':
-        return ch.accountCode;
-      case 'SYSTEMNAME':
-        return '';
-      case 'ASTETCDIR':
-        return '/etc/asterisk';
-    }
-    const v = ch.vars.get(name) ?? ch.vars.get(`_${name}`) ?? ch.vars.get(`__${name}`);
-    return v ?? this.globals.get(name);
+    return getVariable(this, ch, name);
   }
 
   /** Expands `${...}` and `$[...]` in the scope of a channel (or globals only). */
   substitute(ch: Channel | undefined, text: string): string {
-    const scope: SubstScope = {
-      getVar: (n) => (ch ? this.lookupVar(ch, n) : this.globals.get(n)),
-      callFunction: (n, a) => this.functions.read(this.funcEnv(ch), n, a),
-      warn: (m) => this.log('WARNING', m),
-    };
-    return substitute(text, scope);
+    return substituteIn(this, ch, text);
   }
 
   funcEnv(ch: Channel | undefined): FuncEnv {
-    return {
-      channel: ch,
-      now: () => this.clock.now(),
-      random: () => this.prng.next(),
-      getGlobal: (n) => this.globals.get(n),
-      setGlobal: (n, v) => this.setVar(undefined, n, v),
-      getVar: (n) => (ch ? this.lookupVar(ch, n) : this.globals.get(n)),
-      setVar: (n, v) => this.setVar(ch, n, v),
-      setCallerId: (part, v) => ch && this.setCallerIdPart(ch, part, v),
-      setConnectedLine: (part, v) => ch && this.setConnectedLinePart(ch, part, v),
-      setAccountCode: (v) => ch && this.setAccountCode(ch, v),
-      setLanguage: (v) => {
-        if (ch) ch.language = v;
-      },
-      dbGet: (f, k) => this.astdb.get(f, k),
-      dbPut: (f, k, v) => {
-        if (!this.astdb.put(f, k, v)) this.log('WARNING', `DB: Problem writing ${f}/${k}: database full`);
-      },
-      dbDel: (f, k) => this.astdb.del(f, k),
-      warn: (m) => this.log('WARNING', m),
-      substitute: (t) => this.substitute(ch, t),
-    };
-  }
-
-  private setCallerIdPart(ch: Channel, part: 'num' | 'name' | 'all', v: string): void {
-    if (part === 'all') {
-      const m = /^\s*(?:"([^"]*)"|([^<]*?))\s*<([^>]*)>\s*$/.exec(v);
-      this.setCallerId(ch, m ? (m[1] ?? m[2] ?? '').trim() : '', m ? m[3] : v);
-    } else if (part === 'name') this.setCallerId(ch, v, ch.callerIdNum);
-    else this.setCallerId(ch, ch.callerIdName, v);
-  }
-
-  private setConnectedLinePart(ch: Channel, part: 'num' | 'name' | 'all', v: string): void {
-    if (part === 'name') this.setConnectedLine(ch, v, ch.connectedLineNum);
-    else this.setConnectedLine(ch, ch.connectedLineName, v);
+    return funcEnvFor(this, ch);
   }
 
   setCallerId(ch: Channel, name: string, num: string): void {
@@ -677,49 +589,11 @@ export class Pbx implements FuncEnvFactory {
 
   /**
    * A simulated phone calls the PBX: a SIP channel in state Ring runs the dialplan at the peer's
-   * context. The phone hangs up after `hangupAfterMs` (patience, from creation) or, once
-   * answered, after `talkTimeMs`. The channel comes back already hung up when `maxcalls` is
-   * reached; callers check {@link roomForChannels} first.
+   * context (see incoming.ts). The channel comes back already hung up when `maxcalls` is reached;
+   * callers check {@link roomForChannels} first.
    */
-  incomingCall(o: {
-    from: string;
-    exten: string;
-    context?: string;
-    callerIdNum?: string;
-    callerIdName?: string;
-    hangupAfterMs?: number;
-    talkTimeMs?: number;
-  }): Channel {
-    const peer = this.sipPeers.get(o.from.toLowerCase());
-    const name = peer?.name ?? o.from;
-    const ch = this.newChannel({
-      tech: 'SIP',
-      name: `SIP/${name}-${this.ids.channelSuffix('SIP')}`,
-      state: ChannelState.Ring,
-      context: o.context ?? peer?.context ?? 'default',
-      exten: o.exten,
-      device: `SIP/${name}`,
-      callerIdNum: o.callerIdNum ?? name,
-      callerIdName: o.callerIdName ?? '',
-      resource: name,
-    });
-    ch.dnid = o.exten;
-    if (o.hangupAfterMs !== undefined)
-      ch.driverTimers.push(
-        this.clock.setTimer(o.hangupAfterMs, () => this.queueHangup(ch, Cause.NORMAL_CLEARING)),
-      );
-    if (o.talkTimeMs !== undefined) {
-      const talk = o.talkTimeMs;
-      ch.onAnswer.push(() =>
-        ch.driverTimers.push(this.clock.setTimer(talk, () => this.queueHangup(ch, Cause.NORMAL_CLEARING))),
-      );
-    }
-    if (!this.startPbx(ch)) {
-      // chan_sip: 480 Temporarily Unavailable to the phone, and the channel is hung up at once.
-      this.log('WARNING', 'Failed to start PBX (call limit reached) ');
-      this.hangupNow(ch);
-    }
-    return ch;
+  incomingCall(o: IncomingCallOptions): Channel {
+    return incomingCall(this, o);
   }
 
   // ---- bridges ------------------------------------------------------------------------------

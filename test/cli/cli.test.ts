@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConnection } from '../../src/cli/connection.js';
 import { eventMatcher } from '../../src/cli/program.js';
-import { startFake, until, wire } from '../client/helpers/fake-server.js';
+import { startFake, until, wire } from '../../src/testing/fake-ami-server.js';
 import { amikit, inProcess } from './run.js';
 
 test('--help for every command, exit 0', async () => {
@@ -280,7 +280,8 @@ test('event filters: regex on header lines, ! excludes', () => {
 void until;
 
 test('action Originate Async=true against amikit itself prints the OriginateResponse', async () => {
-  const { startTestServer, conformanceConfigDir } = await import('../helpers/server.js');
+  const { startTestServer } = await import('../../src/testing/server.js');
+  const { conformanceConfigDir } = await import('../helpers/fixtures.js');
   const srv = await startTestServer({ configDir: conformanceConfigDir() });
   try {
     const r = await amikit(
@@ -309,7 +310,8 @@ test('action Originate Async=true against amikit itself prints the OriginateResp
 });
 
 test('action Originate Async=true honours --timeout when no OriginateResponse comes (virtual clock at rest; in this process)', async () => {
-  const { startTestServer, conformanceConfigDir } = await import('../helpers/server.js');
+  const { startTestServer } = await import('../../src/testing/server.js');
+  const { conformanceConfigDir } = await import('../helpers/fixtures.js');
   // Nobody advances the virtual clock: the call never resolves, so no OriginateResponse is sent.
   const srv = await startTestServer({ configDir: conformanceConfigDir(), virtualClock: true });
   const conn = ['--port', String(srv.port), '--user', 'admin', '--secret', 'admin'];

@@ -16,8 +16,8 @@ import { AmiShell } from '../../src/cli/shell.js';
 import { ServerValues } from '../../src/cli/completion.js';
 import { ActionCatalog } from '../../src/cli/spec.js';
 import { DEMO_DIR } from '../../src/server.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { until } from '../client/helpers/fake-server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { until } from '../../src/testing/fake-ami-server.js';
 
 const catalog = ActionCatalog.load();
 let srv: TestServer;

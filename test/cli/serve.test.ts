@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAmikit } from '../../src/server.js';
 import { ListenError } from '../../src/manager/transports/listen-error.js';
-import { conformanceConfigDir } from '../helpers/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { amikit, amikitMerged, inProcess } from './run.js';
 
 const QUICK = ['--data-dir', 'none'];

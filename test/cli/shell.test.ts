@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { AmiClient } from '../../src/client/index.js';
 import { AmiShell, isSensitive, parseParams, splitWords } from '../../src/cli/shell.js';
 import { ActionCatalog } from '../../src/cli/spec.js';
-import { startFake, until, wire } from '../client/helpers/fake-server.js';
+import { startFake, until, wire } from '../../src/testing/fake-ami-server.js';
 
 const catalog = ActionCatalog.load();
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AmiClient, AmiError, type AmiEvent, type AmiResponse } from '../../src/client/index.js';
 import { startAmikit } from '../../src/server.js';
-import { until } from './helpers/fake-server.js';
+import { until } from '../../src/testing/fake-ami-server.js';
 
 type Running = Awaited<ReturnType<typeof startAmikit>>;
 

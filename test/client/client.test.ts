@@ -12,7 +12,7 @@ import {
   type AmiResponse,
   type ClientState,
 } from '../../src/client/index.js';
-import { startFake, until, wire, type FakeServerOptions } from './helpers/fake-server.js';
+import { startFake, until, wire, type FakeServerOptions } from '../../src/testing/fake-ami-server.js';
 
 async function setup(
   opts: FakeServerOptions = {},

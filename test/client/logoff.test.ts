@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AmiClient } from '../../src/client/index.js';
-import { conformanceConfigDir, startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 
 test('send("Logoff") answers Goodbye and closes the client for good', async () => {
   const srv = await startTestServer({ configDir: conformanceConfigDir() });

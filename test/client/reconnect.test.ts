@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AmiClient, AmiConnectionError, type ClientState } from '../../src/client/index.js';
-import { startFake, until } from './helpers/fake-server.js';
+import { startFake, until } from '../../src/testing/fake-ami-server.js';
 
 function timers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AmiClient } from '../../src/client/index.js';
-import { startFake, until, type FakeConn } from './helpers/fake-server.js';
+import { startFake, until, type FakeConn } from '../../src/testing/fake-ami-server.js';
 
 test('slow consumer: a full events() buffer pauses the socket; memory stays bounded; nothing is lost', async () => {
   const TOTAL = 200_000;

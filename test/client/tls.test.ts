@@ -1,42 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { AmiClient, type AmiResponse } from '../../src/client/index.js';
-import { startFake } from './helpers/fake-server.js';
+import { startFake } from '../../src/testing/fake-ami-server.js';
+import { testCertificate } from '../../src/testing/server.js';
 import { skipUnless } from '../helpers/require.js';
 
+/** The test certificate's PEM texts, or null without openssl. */
 function selfSigned(): { key: string; cert: string } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'amikit-tls-'));
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore', timeout: 20000 },
-    );
-    return { key: readFileSync(join(dir, 'k.pem'), 'utf8'), cert: readFileSync(join(dir, 'c.pem'), 'utf8') };
+    const { key, cert } = testCertificate();
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } catch {
     return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -24,7 +24,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { EVENT_FLAG } from '../../src/config/permissions.js';
 import { skipUnless } from '../helpers/require.js';
 

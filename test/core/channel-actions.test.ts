@@ -6,7 +6,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCoreServer, type CoreServer } from './helpers.js';
-import type { RawAmi, RawMsg } from '../manager/helpers/raw-ami.js';
+import type { RawAmi, RawMsg } from '../../src/testing/raw-ami.js';
 
 let s: CoreServer;
 before(async () => {

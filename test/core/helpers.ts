@@ -4,10 +4,11 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { startPbxForConfig, type PbxConfigOptions, type RunningPbx } from '../../src/modules/core/index.js';
 import type { Pbx } from '../../src/pbx/pbx.js';
-import { loggedIn, type RawAmi } from '../manager/helpers/raw-ami.js';
+import { loggedIn, type RawAmi } from '../../src/testing/raw-ami.js';
 
 export interface CoreServer {
   srv: TestServer;

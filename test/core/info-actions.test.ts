@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoreServer, type CoreServer } from './helpers.js';
-import type { RawAmi, RawMsg } from '../manager/helpers/raw-ami.js';
+import type { RawAmi, RawMsg } from '../../src/testing/raw-ami.js';
 
 const HINTS = `
 [hints]

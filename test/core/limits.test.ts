@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoreServer, type CoreServer } from './helpers.js';
-import type { RawAmi, RawMsg } from '../manager/helpers/raw-ami.js';
+import type { RawAmi, RawMsg } from '../../src/testing/raw-ami.js';
 import {
   MAX_DELAY_MS,
   MAX_NODE_TIMER_MS,

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCoreServer, type CoreServer } from './helpers.js';
-import type { RawMsg } from '../manager/helpers/raw-ami.js';
+import type { RawMsg } from '../../src/testing/raw-ami.js';
 
 let s: CoreServer;
 before(async () => {

@@ -9,8 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { loggedIn, type RawAmi, type RawMsg } from '../manager/helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { loggedIn, type RawAmi, type RawMsg } from '../../src/testing/raw-ami.js';
 import { MAX_SESSION_FILTERS } from '../../src/manager/filters.js';
 
 /** Far more than any of these requests needs; a backtracking RegExp takes seconds to minutes. */

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { replay, render, type Msg } from '../helpers/replay.js';
-import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/server.js';
-import { replayClock } from '../helpers/replay-clock.js';
+import { replay, render, type Msg } from '../../src/testing/replay.js';
+import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/fixtures.js';
+import { replayClock } from '../../src/testing/replay-clock.js';
 import { VirtualClock } from '../../src/pbx/clock.js';
 import type { CoreServer } from './helpers.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { startCoreServer, type CoreServer } from './helpers.js';
-import type { RawAmi } from '../manager/helpers/raw-ami.js';
+import type { RawAmi } from '../../src/testing/raw-ami.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

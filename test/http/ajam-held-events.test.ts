@@ -4,10 +4,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { EVENT_FLAG } from '../../src/config/permissions.js';
 import type { Session } from '../../src/manager/session.js';
-import { ajam, cookieOf, request } from './helpers.js';
+import { ajam, cookieOf, request } from '../../src/testing/raw-http.js';
 
 let srv: TestServer;
 let port = 0;

@@ -1,18 +1,14 @@
 /**
  * AJAM fidelity: the recorded HTTP manager transcripts (28a rawman, 28b manager HTML, 28c mxml, 28d
  * digest challenge) replayed against amikit on the recorded configuration; every response must equal
- * Asterisk's byte for byte once volatile values are tokens (see test/helpers/replay-http.ts).
+ * Asterisk's byte for byte once volatile values are tokens (see src/testing/replay-http.ts).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { replayHttp } from '../helpers/replay-http.js';
-import {
-  conformanceConfigDir,
-  startTestServer,
-  CONFORMANCE_DIR,
-  type TestServer,
-} from '../helpers/server.js';
+import { replayHttp } from '../../src/testing/replay-http.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir, CONFORMANCE_DIR } from '../helpers/fixtures.js';
 import type { ActionContext } from '../../src/manager/context.js';
 
 let srv: TestServer;

@@ -5,16 +5,17 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ajam, cookieOf, digestHeader, md5, nonceOf, request, TcpAmi } from './helpers.js';
+import { ajam, cookieOf, digestHeader, md5, nonceOf, request, TcpAmi } from '../../src/testing/raw-http.js';
 import https from 'node:https';
 import { startHttp } from '../../src/manager/transports/http/index.js';
 import { parseHttpConf } from '../../src/config/http-conf.js';
 import { parseConfText } from '../../src/config/conf-parser.js';
 import { ASTERISK_20, httpServerName } from '../../src/profiles/index.js';
-import { testCertificate } from '../helpers/server.js';
+import { testCertificate } from '../../src/testing/server.js';
 import { ListenError } from '../../src/manager/transports/listen-error.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

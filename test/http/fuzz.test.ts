@@ -10,7 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import {
   AmiSessionTarget,
   Rng,

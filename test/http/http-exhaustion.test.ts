@@ -9,8 +9,9 @@ import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { ajam, cookieOf, parseReply, request, type RawReply } from './helpers.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { ajam, cookieOf, parseReply, request, type RawReply } from '../../src/testing/raw-http.js';
 
 const INACTIVITY_MS = 1000;
 const KEEP_ALIVE_MS = 500;

@@ -1,7 +1,8 @@
 /** /metrics on a full server: channels from the telephony core, queue callers and members from app_queue. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conformanceConfigDir, startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 
 test('/metrics carries the channel and queue gauges of the running modules', async () => {
   const srv = await startTestServer({ configDir: conformanceConfigDir() });

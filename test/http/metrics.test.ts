@@ -1,9 +1,10 @@
 /** /metrics (Prometheus text) and /healthz. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { registerGauge } from '../../src/manager/metrics.js';
-import { TcpAmi, ajam, request } from './helpers.js';
+import { TcpAmi, ajam, request } from '../../src/testing/raw-http.js';
 
 let srv: TestServer;
 let port = 0;

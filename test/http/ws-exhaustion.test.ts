@@ -9,13 +9,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import {
-  conformanceConfigDir,
-  startChildServer,
-  startTestServer,
-  type ChildServer,
-  type TestServer,
-} from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir, startChildServer, type ChildServer } from '../helpers/fixtures.js';
 import { WS_MAX_PAYLOAD } from '../../src/manager/transports/http/ws.js';
 
 /** A WebSocket opened by hand, so that the test decides exactly what is read and written. */

@@ -6,9 +6,10 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { EVENT_FLAG } from '../../src/config/permissions.js';
-import { TcpAmi, request } from './helpers.js';
+import { TcpAmi, request } from '../../src/testing/raw-http.js';
 
 /** A WebSocket client that queues what it receives. */
 class WsClient {

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { AmiConn, hdr } from '../sip/helpers.js';
 import { AuthFailureLimiter } from '../../src/manager/auth-failures.js';
 import { AUTHFAIL_DEFAULTS, readAuthFailOption } from '../../src/config/authfail.js';

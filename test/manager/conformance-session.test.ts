@@ -5,14 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { replay, render } from '../helpers/replay.js';
-import {
-  conformanceConfigDir,
-  startTestServer,
-  CONFORMANCE_DIR,
-  CONFORMANCE_SECRETS,
-  type TestServer,
-} from '../helpers/server.js';
+import { replay, render } from '../../src/testing/replay.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir, CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/fixtures.js';
 
 let srv: TestServer;
 before(async () => {

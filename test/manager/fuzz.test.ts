@@ -10,13 +10,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import {
-  conformanceConfigDir,
-  startTestServer,
-  CONFORMANCE_DIR,
-  type TestServer,
-} from '../helpers/server.js';
-import { RawAmi, loggedIn, sleep, type RawMsg } from './helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir, CONFORMANCE_DIR } from '../helpers/fixtures.js';
+import { RawAmi, loggedIn, sleep, type RawMsg } from '../../src/testing/raw-ami.js';
+import { defangAmi } from '../../scripts/fuzz/corpus.js';
 
 let srv: TestServer;
 let rssStart = 0;
@@ -144,16 +141,6 @@ const inputArb = fc.oneof(
 /** Cut points as fractions of the input; empty = one write. */
 const chunkingArb = fc.array(fc.integer({ min: 1, max: 4096 }), { maxLength: 16 });
 
-/** Removes what would legitimately end the session or hold the next action. */
-function defang(b: Buffer, unauthenticated: boolean): Buffer {
-  let s = b
-    .toString('latin1')
-    .replace(/logoff/gi, 'logof_')
-    .replace(/waitevent/gi, 'waiteven_');
-  if (unauthenticated) s = s.replace(/login/gi, 'logi_');
-  return Buffer.from(s, 'latin1');
-}
-
 async function writeChunked(c: RawAmi, data: Buffer, sizes: number[]): Promise<void> {
   let pos = 0;
   for (const n of sizes) {
@@ -201,7 +188,7 @@ test(
       fc.asyncProperty(inputArb, chunkingArb, async (raw, sizes) => {
         const c = await loggedIn(srv.port, 'admin', 'admin', [['Events', 'off']]);
         try {
-          await writeChunked(c, defang(raw, false), sizes);
+          await writeChunked(c, defangAmi(raw, false), sizes);
           const r = await pingAfter(c);
           assert.equal(r.get('Response'), 'Success', r.raw);
           assert.equal(r.get('Ping'), 'Pong');
@@ -225,7 +212,7 @@ test(
         const c = await RawAmi.connect(srv.port);
         try {
           assert.equal(c.banner, 'Asterisk Call Manager/9.0.0');
-          await writeChunked(c, defang(raw, true), sizes);
+          await writeChunked(c, defangAmi(raw, true), sizes);
           const r = await pingAfter(c);
           assert.equal(r.get('Response'), 'Error', r.raw);
           assert.equal(r.get('Message'), 'Permission denied');
@@ -250,7 +237,7 @@ test(
           ? await loggedIn(srv.port, 'hello', 'world', [['Events', 'off']])
           : await RawAmi.connect(srv.port);
         try {
-          await writeChunked(c, defang(raw, !auth), sizes);
+          await writeChunked(c, defangAmi(raw, !auth), sizes);
           const r = await pingAfter(c);
           assert.equal(r.get('Response'), auth ? 'Success' : 'Error', r.raw);
         } finally {

@@ -7,8 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { loggedIn, sleep, type RawAmi } from './helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { loggedIn, sleep, type RawAmi } from '../../src/testing/raw-ami.js';
 
 const require = createRequire(import.meta.url);
 

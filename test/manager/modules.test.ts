@@ -10,7 +10,8 @@ import { Manager } from '../../src/manager/manager.js';
 import { loadManagerConf } from '../../src/config/manager-conf.js';
 import { silentLogger } from '../../src/logger.js';
 import { ASTERISK_20 } from '../../src/profiles/index.js';
-import { conformanceConfigDir, startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 
 const started: string[] = [];
 const mod = (name: string, requires: string[] = []): AmiModule => ({

@@ -5,12 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { releaseSpec } from '../../src/spec.js';
 import { AMIKIT_EVENT_NAMES } from '../../src/manager/event-def.js';
 import { authorityToString } from '../../src/config/permissions.js';
 import type { ActionSpec } from '../../src/manager/action.js';
-import { loggedIn, RawAmi } from './helpers/raw-ami.js';
+import { loggedIn, RawAmi } from '../../src/testing/raw-ami.js';
 
 let srv: TestServer;
 before(async () => {

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startAmikit } from '../../src/server.js';
 import { ConfSyntaxError } from '../../src/config/types.js';
-import { CONFORMANCE_DIR } from '../helpers/server.js';
+import { CONFORMANCE_DIR } from '../helpers/fixtures.js';
 import type { Logger } from '../../src/logger.js';
 
 function capture(): { log: Logger; lines: string[] } {

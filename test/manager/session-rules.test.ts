@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { RawAmi, loggedIn, sleep, type RawMsg } from './helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { RawAmi, loggedIn, sleep, type RawMsg } from '../../src/testing/raw-ami.js';
 
 /** The recorded configuration plus a user that may log in only once. */
 function withSingleUser(conf: string): string {

@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { conformanceConfigDir, startTestServer } from '../helpers/server.js';
-import { loggedIn, sleep } from './helpers/raw-ami.js';
+import { startTestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { loggedIn, sleep } from '../../src/testing/raw-ami.js';
 
 const TOTAL = 100_000;
 const BATCH = 1_000;

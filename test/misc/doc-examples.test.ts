@@ -17,7 +17,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/program.js';
 import { splitWords } from '../../src/cli/shell.js';
 import { DEMO_DIR } from '../../src/server.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHELL_LANGS = new Set(['sh', 'shell', 'bash', 'console']);

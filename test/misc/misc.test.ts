@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { loggedIn, type RawAmi, type RawMsg } from '../manager/helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { loggedIn, type RawAmi, type RawMsg } from '../../src/testing/raw-ami.js';
 
 let srv: TestServer;
 let outside: string;

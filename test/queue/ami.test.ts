@@ -7,10 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startQueueServer, type QueueServer } from './helpers.js';
 import type { QueueModule } from '../../src/modules/queue/index.js';
-import type { RawMsg } from '../manager/helpers/raw-ami.js';
+import type { RawMsg } from '../../src/testing/raw-ami.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFORMANCE_DIR } from '../helpers/server.js';
+import { CONFORMANCE_DIR } from '../helpers/fixtures.js';
 
 let s: QueueServer;
 let mod: QueueModule;

@@ -8,8 +8,9 @@ import { Pbx } from '../../src/pbx/pbx.js';
 import { silentLogger } from '../../src/logger.js';
 import { createQueueModule, type QueueModule } from '../../src/modules/queue/index.js';
 import type { QueueEngine, QueueEvent } from '../../src/modules/queue/engine.js';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { loggedIn, type RawAmi } from '../manager/helpers/raw-ami.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
+import { loggedIn, type RawAmi } from '../../src/testing/raw-ami.js';
 
 /** 2026-11-22 11:10:15 UTC, like the recordings. */
 export const T0 = Date.UTC(2026, 10, 22, 11, 10, 15);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFORMANCE_DIR } from '../helpers/server.js';
+import { CONFORMANCE_DIR } from '../helpers/fixtures.js';
 import { startQueueServer } from './helpers.js';
 
 function recordedBody(): string {

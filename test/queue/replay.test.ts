@@ -9,10 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { replay, render, type Msg } from '../helpers/replay.js';
-import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/server.js';
+import { replay, render, type Msg } from '../../src/testing/replay.js';
+import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/fixtures.js';
 import { startQueueServer, type QueueServer } from './helpers.js';
-import { replayClock } from '../helpers/replay-clock.js';
+import { replayClock } from '../../src/testing/replay-clock.js';
 import { VirtualClock } from '../../src/pbx/clock.js';
 import { DeviceState } from '../../src/pbx/devicestate.js';
 
@@ -22,7 +22,7 @@ function virtualClock(srv: QueueServer): VirtualClock {
   return clock;
 }
 
-/** The replay moves the PBX clock by the recorded gaps (see test/helpers/replay.ts). */
+/** The replay moves the PBX clock by the recorded gaps (see src/testing/replay.ts). */
 function clockOf(srv: QueueServer): ReturnType<typeof replayClock> {
   return replayClock(srv.srv.manager, virtualClock(srv));
 }

@@ -1,77 +1,14 @@
 /**
- * Shared pieces of the SIP tests: a loopback SIP stub that answers every request with 200 OK (the
- * TypeScript twin of the stub that stood in for test-202/test-203 when 16_sip was recorded), free
- * UDP ports, a SIP-enabled test server on a copy of the recorded configuration, and sipp detection.
+ * Shared pieces of the SIP tests: a SIP-enabled test server on a copy of the recorded configuration,
+ * sipp detection and a bare AMI connection. The loopback SIP stub is src/testing/sip-stub.ts.
  */
-import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { conformanceConfigDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import { conformanceConfigDir } from '../helpers/fixtures.js';
 import { createSipModule, type SipModule, type DeviceStateSink } from '../../src/modules/sip/index.js';
 import { silentLogger } from '../../src/logger.js';
-
-export interface StubRequest {
-  port: number;
-  method: string;
-  text: string;
-  from: { address: string; port: number };
-}
-
-export interface SipStub {
-  ports: number[];
-  requests: StubRequest[];
-  close(): Promise<void>;
-}
-
-const COPIED = new Set(['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq']);
-
-/** Answers each SIP request on each port with `200 OK` (Via, From, To, Call-ID, CSeq copied). */
-export async function startStub(count: number): Promise<SipStub> {
-  const requests: StubRequest[] = [];
-  const socks: dgram.Socket[] = [];
-  const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const port = s.address().port;
-    s.on('message', (data, rinfo) => {
-      const text = data.toString('latin1');
-      const head = text.split('\r\n\r\n', 1)[0].split('\r\n');
-      if (!head.length || head[0].startsWith('SIP/2.0')) return;
-      const kept = head.slice(1).filter((l) => COPIED.has(l.split(':', 1)[0].trim().toLowerCase()));
-      requests.push({
-        port,
-        method: head[0].split(' ', 1)[0],
-        text,
-        from: { address: rinfo.address, port: rinfo.port },
-      });
-      s.send(
-        Buffer.from(['SIP/2.0 200 OK', ...kept, 'Content-Length: 0', '', ''].join('\r\n'), 'latin1'),
-        rinfo.port,
-        rinfo.address,
-      );
-    });
-    socks.push(s);
-    ports.push(port);
-  }
-  return {
-    ports,
-    requests,
-    close: async () => {
-      await Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    },
-  };
-}
-
-/** A UDP port that was free a moment ago (bound, then closed). */
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export function sippPath(): string | null {
   const r = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' });

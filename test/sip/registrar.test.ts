@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFORMANCE_DIR } from '../helpers/server.js';
+import { CONFORMANCE_DIR } from '../helpers/fixtures.js';
 import {
   parseMessage,
   parseDigest,
@@ -17,17 +17,8 @@ import {
   getHeader,
   type SipResponse,
 } from '../../src/sip/index.js';
-import {
-  startSipServer,
-  startStub,
-  freeUdpPort,
-  waitFor,
-  sleep,
-  AmiConn,
-  hdr,
-  type SipStub,
-  type SipTestServer,
-} from './helpers.js';
+import { startStub, freeUdpPort, type SipStub } from '../../src/testing/sip-stub.js';
+import { startSipServer, waitFor, sleep, AmiConn, hdr, type SipTestServer } from './helpers.js';
 
 let env: SipTestServer;
 let stub: SipStub;

@@ -7,17 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { replay, render, type Msg } from '../helpers/replay.js';
-import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/server.js';
-import {
-  startStub,
-  freeUdpPort,
-  startSipServer,
-  waitFor,
-  sleep,
-  type SipStub,
-  type SipTestServer,
-} from './helpers.js';
+import { replay, render, type Msg } from '../../src/testing/replay.js';
+import { CONFORMANCE_DIR, CONFORMANCE_SECRETS } from '../helpers/fixtures.js';
+import { startStub, freeUdpPort, type SipStub } from '../../src/testing/sip-stub.js';
+import { startSipServer, waitFor, sleep, type SipTestServer } from './helpers.js';
 
 let stub: SipStub;
 let env: SipTestServer;

@@ -8,16 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  sippPath,
-  startSipServer,
-  freeUdpPort,
-  waitFor,
-  sleep,
-  AmiConn,
-  hdr,
-  type SipTestServer,
-} from './helpers.js';
+import { freeUdpPort } from '../../src/testing/sip-stub.js';
+import { sippPath, startSipServer, waitFor, sleep, AmiConn, hdr, type SipTestServer } from './helpers.js';
 import { skipUnless } from '../helpers/require.js';
 
 const SIPP = sippPath();

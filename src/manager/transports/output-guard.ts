@@ -126,3 +126,55 @@ export class OutputGuard {
     this.out.socket.off('drain', this.onDrain);
   }
 }
+
+/**
+ * A session's input, paused for either of two reasons: the session has requests queued ahead, or
+ * the guard holds it because output is backed up. Reading resumes when neither holds.
+ */
+export class InputPause {
+  private bySession = false;
+  private byOutput = false;
+
+  constructor(
+    private readonly input: { pause(): void; resume(): void },
+    private readonly ended: () => boolean,
+  ) {}
+
+  /** The session paused (true) or resumed (false) reading. */
+  session(held: boolean): void {
+    this.bySession = held;
+    this.apply();
+  }
+
+  /** The guard holds (true) or releases (false) input because of queued output. */
+  output(held: boolean): void {
+    this.byOutput = held;
+    this.apply();
+  }
+
+  private apply(): void {
+    if (this.bySession || this.byOutput) this.input.pause();
+    else if (!this.ended()) this.input.resume();
+  }
+}
+
+/**
+ * The guard of a transport a session owns: the session's writetimeout and login state (a transport
+ * with no session yet counts as unauthenticated, writetimeout 100 ms), input held through `input`.
+ */
+export function sessionOutputGuard(o: {
+  socket: Socket;
+  pending: () => number;
+  owner: { readonly session: { readonly writetimeout: number; readonly authenticated: boolean } | null };
+  input: InputPause;
+  drop: (reason: string) => void;
+}): OutputGuard {
+  return new OutputGuard({
+    socket: o.socket,
+    pending: o.pending,
+    writetimeout: () => o.owner.session?.writetimeout ?? 100,
+    authenticated: () => o.owner.session?.authenticated ?? false,
+    holdInput: (held) => o.input.output(held),
+    drop: o.drop,
+  });
+}

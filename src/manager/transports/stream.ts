@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { AmiParser } from '../../protocol/parser.js';
 import type { Manager } from '../manager.js';
 import type { Session, Transport, TransportKind } from '../session.js';
-import { OutputGuard } from './output-guard.js';
+import { InputPause, type OutputGuard, sessionOutputGuard } from './output-guard.js';
 
 export class StreamTransport implements Transport {
   readonly kind: TransportKind;
@@ -22,8 +22,7 @@ export class StreamTransport implements Transport {
   private corked = false;
   private ended = false;
   /** Input is paused by the session (actions queued) or by the guard (output backed up). */
-  private pausedBySession = false;
-  private pausedByOutput = false;
+  private readonly input: InputPause;
 
   constructor(socket: Socket, kind: TransportKind) {
     this.socket = socket;
@@ -32,15 +31,12 @@ export class StreamTransport implements Transport {
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = normalizeAddress(socket.localAddress ?? '');
     this.localPort = socket.localPort ?? 0;
-    this.guard = new OutputGuard({
-      socket,
+    this.input = new InputPause(socket, () => this.ended);
+    this.guard = sessionOutputGuard({
+      socket: socket,
       pending: () => socket.writableLength,
-      writetimeout: () => this.session?.writetimeout ?? 100,
-      authenticated: () => this.session?.authenticated ?? false,
-      holdInput: (held) => {
-        this.pausedByOutput = held;
-        this.applyPause();
-      },
+      owner: this,
+      input: this.input,
       drop: (reason) => this.dropSlow(reason),
     });
   }
@@ -87,18 +83,11 @@ export class StreamTransport implements Transport {
   }
 
   pause(): void {
-    this.pausedBySession = true;
-    this.applyPause();
+    this.input.session(true);
   }
 
   resume(): void {
-    this.pausedBySession = false;
-    this.applyPause();
-  }
-
-  private applyPause(): void {
-    if (this.pausedBySession || this.pausedByOutput) this.socket.pause();
-    else if (!this.ended) this.socket.resume();
+    this.input.session(false);
   }
 
   clearTimers(): void {

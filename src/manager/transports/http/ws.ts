@@ -24,7 +24,7 @@ import type { Manager } from '../../manager.js';
 import type { Session, Transport } from '../../session.js';
 import { AmiParser, ASTERISK_MAX_HEADERS } from '../../../protocol/parser.js';
 import { normalizeAddress } from '../stream.js';
-import { OutputGuard } from '../output-guard.js';
+import { InputPause, type OutputGuard, sessionOutputGuard } from '../output-guard.js';
 import { messageFromParams, type Param } from './params.js';
 
 export const WS_SUBPROTOCOLS = ['ami', 'ami-json'] as const;
@@ -113,8 +113,8 @@ export class WsTransport implements Transport {
   private readonly socket: Socket;
   private readonly guard: OutputGuard;
   private corked = false;
-  private pausedBySession = false;
-  private pausedByOutput = false;
+  /** Input is paused by the session (actions queued) or by the guard (output backed up). */
+  private readonly input: InputPause;
 
   constructor(
     private readonly ws: WebSocket,
@@ -127,15 +127,12 @@ export class WsTransport implements Transport {
     this.remotePort = sock.remotePort ?? 0;
     this.localAddress = normalizeAddress(sock.localAddress ?? '');
     this.localPort = sock.localPort ?? 0;
-    this.guard = new OutputGuard({
+    this.input = new InputPause(ws, () => this.closed);
+    this.guard = sessionOutputGuard({
       socket: sock,
       pending: () => ws.bufferedAmount,
-      writetimeout: () => this.session?.writetimeout ?? 100,
-      authenticated: () => this.session?.authenticated ?? false,
-      holdInput: (held) => {
-        this.pausedByOutput = held;
-        this.applyPause();
-      },
+      owner: this,
+      input: this.input,
       drop: (reason) => this.dropSlow(reason),
     });
   }
@@ -235,18 +232,11 @@ export class WsTransport implements Transport {
   }
 
   pause(): void {
-    this.pausedBySession = true;
-    this.applyPause();
+    this.input.session(true);
   }
 
   resume(): void {
-    this.pausedBySession = false;
-    this.applyPause();
-  }
-
-  private applyPause(): void {
-    if (this.pausedBySession || this.pausedByOutput) this.ws.pause();
-    else if (!this.closed) this.ws.resume();
+    this.input.session(false);
   }
 
   clearTimers(): void {

@@ -28,7 +28,7 @@ export interface ReplayTarget {
    * wait for them. They are still returned, on both sides, for the test to judge.
    */
   ignore?: (m: Msg) => boolean;
-  /** The server's PBX clock, when virtual (see test/helpers/replay-clock.ts). */
+  /** The server's PBX clock, when virtual (see replay-clock.ts). */
   clock?: ReplayClock;
 }
 

@@ -3,8 +3,8 @@
  * manager dispatches (so a replay knows the server has taken in what it sent) and advances the PBX
  * clock on the replay's behalf.
  */
-import type { Manager } from '../../src/manager/manager.js';
-import type { VirtualClock } from '../../src/pbx/clock.js';
+import type { Manager } from '../manager/manager.js';
+import type { VirtualClock } from '../pbx/clock.js';
 import type { ReplayClock } from './replay.js';
 
 export function replayClock(manager: Manager, clock: VirtualClock): ReplayClock {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { AmiParser, type AmiMessage } from '../../../src/protocol/index.js';
+import { AmiParser, type AmiMessage } from '../protocol/index.js';
 
 export type Pairs = Array<[string, string]> | Record<string, string>;
 

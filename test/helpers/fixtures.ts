@@ -1,86 +1,19 @@
 /**
- * Starts amikit for a test on ephemeral loopback ports: on the configuration Asterisk was recorded
- * with (test/fixtures/conformance/config, TLS key and certificate generated for the test), or on a
- * directory of the test's own.
+ * This repository's fixtures: the configuration Asterisk was recorded with
+ * (test/fixtures/conformance/config) and its users' secrets, and amikit in a child process (started
+ * through tsx with --expose-gc, which only the test runner provides). The reusable server starter is
+ * src/testing/server.ts.
  */
-import { mkdtempSync, cpSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { startAmikit, type RunningServer, type ServeOptions } from '../../src/server.js';
-import { silentLogger } from '../../src/logger.js';
+import { configDirWithTestCertificate } from '../../src/testing/server.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 export const CONFORMANCE_DIR = join(FIXTURES, 'conformance');
 
-/** A self-signed certificate and key for 127.0.0.1 (made once per test process). */
-let certPair: { cert: string; key: string } | null = null;
-export function testCertificate(): { cert: string; key: string } {
-  if (certPair && existsSync(certPair.cert)) return certPair;
-  const dir = mkdtempSync(join(tmpdir(), 'amikit-cert-'));
-  const cert = join(dir, 'ami.crt');
-  const key = join(dir, 'ami.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1/O=amikit test',
-    ],
-    { stdio: 'ignore' },
-  );
-  certPair = { cert, key };
-  return certPair;
-}
-
 /** A copy of the recorded configuration with its TLS paths pointing at a test certificate. */
 export function conformanceConfigDir(edit?: (managerConf: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'amikit-conf-'));
-  cpSync(join(CONFORMANCE_DIR, 'config'), dir, { recursive: true });
-  const { cert, key } = testCertificate();
-  const p = join(dir, 'manager.conf');
-  let text = readFileSync(p, 'utf8')
-    .replace(/^tlscertfile = .*$/m, `tlscertfile = ${cert}`)
-    .replace(/^tlsprivatekey = .*$/m, `tlsprivatekey = ${key}`);
-  if (edit) text = edit(text);
-  writeFileSync(p, text);
-  return dir;
-}
-
-export interface TestServer extends RunningServer {
-  port: number;
-  tlsPort: number;
-  dispose(): Promise<void>;
-}
-
-export async function startTestServer(opts: ServeOptions & { configDir: string }): Promise<TestServer> {
-  const srv = await startAmikit({
-    amiPort: 0,
-    tlsPort: 0,
-    httpPort: 0,
-    sipPort: 0,
-    logger: silentLogger(),
-    ...opts,
-  });
-  return {
-    ...srv,
-    port: srv.amiAddress?.port ?? 0,
-    tlsPort: srv.tlsAddress?.port ?? 0,
-    dispose: async () => {
-      await srv.close();
-      rmSync(opts.configDir, { recursive: true, force: true });
-    },
-  };
+  return configDirWithTestCertificate(join(CONFORMANCE_DIR, 'config'), edit);
 }
 
 /** The secrets of the recorded configuration's users (for MD5 keys in replays). */
