@@ -35,6 +35,7 @@ import { originate, type OriginateOptions, type OriginateOutcome } from './origi
 import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.js';
 import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.js';
 import { incomingCall, type IncomingCallOptions } from './incoming.js';
+import { bridgeMemberGone, createBridge, destroyBridge, joinBridge, leaveBridge } from './bridging.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -88,7 +89,8 @@ export class Pbx implements FuncEnvFactory {
   readonly startTime: number;
   /** Channels by name in creation order. */
   private readonly chans = new Map<string, Channel>();
-  private readonly bridgesById = new Map<string, Bridge>();
+  /** Live bridges by uniqueid (bridging.ts keeps it). */
+  readonly bridgesById = new Map<string, Bridge>();
   private callsProcessed = 0;
   /** Channels whose dialplan run has started and not ended (pbx.c countcalls, for maxcalls). */
   private readonly running = new Set<Channel>();
@@ -447,7 +449,7 @@ export class Pbx implements FuncEnvFactory {
   }
 
   private afterHangupRequest(ch: Channel): void {
-    if (ch.bridgeId) this.bridgeMemberGone(ch);
+    if (ch.bridgeId) bridgeMemberGone(this, ch);
     ch.wake('hangup');
     if (ch.controlHandler) ch.controlHandler({ type: 'hangup', cause: ch.hangupCause });
     else if (!ch.inPbx && !ch.inApp && ch.owners === 0) this.hangupNow(ch);
@@ -467,7 +469,7 @@ export class Pbx implements FuncEnvFactory {
     const abs = this.absTimers.get(ch);
     if (abs) this.clock.clearTimer(abs);
     this.absTimers.delete(ch);
-    if (ch.bridgeId) this.bridgeMemberGone(ch);
+    if (ch.bridgeId) bridgeMemberGone(this, ch);
     const peer = ch.localPeer;
     if (peer && !peer.dead && !this.hangingUp.has(peer)) {
       if (peer.localHalf === 1 && !ch.answeredTime && peer.controlHandler)
@@ -555,7 +557,7 @@ export class Pbx implements FuncEnvFactory {
   /** Redirect (async goto): moves a channel to a new dialplan location (call twice for ExtraChannel). */
   redirect(ch: Channel, context: string, exten: string, priority: number): boolean {
     if (ch.dead) return false;
-    if (ch.bridgeId) this.bridgeMemberGone(ch);
+    if (ch.bridgeId) bridgeMemberGone(this, ch);
     if (ch.inPbx) {
       ch.pendingGoto = { context, exten, priority };
       ch.softHangupFlags |= SoftHangup.ASYNCGOTO;
@@ -596,85 +598,23 @@ export class Pbx implements FuncEnvFactory {
     return incomingCall(this, o);
   }
 
-  // ---- bridges ------------------------------------------------------------------------------
+  // ---- bridges (bridging.ts) ---------------------------------------------------------------
 
   createBridge(type = 'basic', creator = '', name = ''): Bridge {
-    const b = new Bridge(this.prng.uuid(), type, creator, name, this.clock.now());
-    this.bridgesById.set(b.uniqueid, b);
-    this.emit('BridgeCreate', { bridge: b.snapshot() });
-    return b;
+    return createBridge(this, type, creator, name);
   }
 
   /** Puts a channel into a bridge (leaving any other first). */
   joinBridge(b: Bridge, ch: Channel, swapUniqueid = ''): void {
-    if (ch.dead || b.dissolved) return;
-    if (ch.bridgeId && ch.bridgeId !== b.uniqueid) this.leaveBridge(ch);
-    if (ch.bridgeId === b.uniqueid) return;
-    b.members.push(ch);
-    ch.bridgeId = b.uniqueid;
-    this.emit('BridgeEnter', { bridge: b.snapshot(), channel: ch.snapshot(), swapUniqueid });
-    if (b.members.some((m) => m.localHalf !== 0)) this.clock.setTimer(0, () => this.tryLocalOptimization(b));
-  }
-
-  /**
-   * core_unreal optimises a Local pair away once each half sits in a two-party bridge and the
-   * pair was not created with `/n`: the outer channel of ;2's bridge is swapped into ;1's bridge.
-   */
-  private tryLocalOptimization(b: Bridge): void {
-    if (b.dissolved) return;
-    for (const m of b.members) {
-      const one = m.localHalf === 1 ? m : m.localHalf === 2 ? m.localPeer : undefined;
-      const two = one?.localPeer;
-      if (!one || !two || one.dead || two.dead || one.resource.split('/')[1]?.includes('n')) continue;
-      const b1 = this.bridgesById.get(one.bridgeId);
-      const b2 = this.bridgesById.get(two.bridgeId);
-      if (!b1 || !b2 || b1 === b2 || b1.members.length !== 2 || b2.members.length !== 2) continue;
-      if (one.state !== ChannelState.Up || two.state !== ChannelState.Up) continue;
-      this.localOptimizeAway(one);
-      return;
-    }
+    joinBridge(this, b, ch, swapUniqueid);
   }
 
   leaveBridge(ch: Channel): void {
-    const b = this.bridgesById.get(ch.bridgeId);
-    ch.bridgeId = '';
-    if (!b) return;
-    const i = b.members.indexOf(ch);
-    if (i >= 0) b.members.splice(i, 1);
-    this.emit('BridgeLeave', { bridge: b.snapshot(), channel: ch.snapshot() });
-    ch.wake('signal');
-    if (b.members.length === 0) this.destroyBridge(b);
+    leaveBridge(this, ch);
   }
 
   destroyBridge(b: Bridge): void {
-    if (b.dissolved) return;
-    const kicked = [...b.members];
-    for (const m of kicked) this.leaveBridge(m);
-    if (!b.dissolved) {
-      b.dissolved = true;
-      this.bridgesById.delete(b.uniqueid);
-      this.emit('BridgeDestroy', { bridge: b.snapshot() });
-    }
-    // A channel kicked out with nothing to return to (no dialplan, no Dial/originate owning it,
-    // e.g. after a Local optimisation moved it) is hung up, as a bridge with no after-bridge
-    // callback does.
-    for (const m of kicked) {
-      if (m.dead || m.inPbx || m.inApp || m.owners > 0 || m.pendingGoto) continue;
-      if (!m.hangupCause) m.hangupCause = Cause.NORMAL_CLEARING;
-      this.hangupNow(m);
-    }
-  }
-
-  /**
-   * A member hung up or was redirected: it leaves, and a basic bridge left with one party
-   * dissolves (the other is kicked out), as the basic bridge's hangup behaviour does.
-   */
-  private bridgeMemberGone(ch: Channel): void {
-    const b = this.bridgesById.get(ch.bridgeId);
-    this.leaveBridge(ch);
-    if (!b || b.dissolved) return;
-    // A basic bridge dissolves when fewer than two parties are left; a multi-party one goes on.
-    if (b.type === 'basic' && b.members.length <= 1) this.destroyBridge(b);
+    destroyBridge(this, b);
   }
 
   /**

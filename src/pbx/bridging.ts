@@ -1,0 +1,88 @@
+/**
+ * Bridges: creating, entering, leaving and dissolving them, and core_unreal's Local-pair
+ * optimisation that a two-party bridge triggers. The Pbx keeps the table (`bridgesById`) and its
+ * methods delegate here.
+ */
+import { Bridge } from './bridge.js';
+import { Cause } from './causes.js';
+import { ChannelState, type Channel } from './channel.js';
+import type { Pbx } from './pbx.js';
+
+export function createBridge(pbx: Pbx, type: string, creator: string, name: string): Bridge {
+  const b = new Bridge(pbx.prng.uuid(), type, creator, name, pbx.clock.now());
+  pbx.bridgesById.set(b.uniqueid, b);
+  pbx.emit('BridgeCreate', { bridge: b.snapshot() });
+  return b;
+}
+
+/** Puts a channel into a bridge (leaving any other first). */
+export function joinBridge(pbx: Pbx, b: Bridge, ch: Channel, swapUniqueid: string): void {
+  if (ch.dead || b.dissolved) return;
+  if (ch.bridgeId && ch.bridgeId !== b.uniqueid) leaveBridge(pbx, ch);
+  if (ch.bridgeId === b.uniqueid) return;
+  b.members.push(ch);
+  ch.bridgeId = b.uniqueid;
+  pbx.emit('BridgeEnter', { bridge: b.snapshot(), channel: ch.snapshot(), swapUniqueid });
+  if (b.members.some((m) => m.localHalf !== 0)) pbx.clock.setTimer(0, () => tryLocalOptimization(pbx, b));
+}
+
+/**
+ * core_unreal optimises a Local pair away once each half sits in a two-party bridge and the
+ * pair was not created with `/n`: the outer channel of ;2's bridge is swapped into ;1's bridge.
+ */
+function tryLocalOptimization(pbx: Pbx, b: Bridge): void {
+  if (b.dissolved) return;
+  for (const m of b.members) {
+    const one = m.localHalf === 1 ? m : m.localHalf === 2 ? m.localPeer : undefined;
+    const two = one?.localPeer;
+    if (!one || !two || one.dead || two.dead || one.resource.split('/')[1]?.includes('n')) continue;
+    const b1 = pbx.bridgesById.get(one.bridgeId);
+    const b2 = pbx.bridgesById.get(two.bridgeId);
+    if (!b1 || !b2 || b1 === b2 || b1.members.length !== 2 || b2.members.length !== 2) continue;
+    if (one.state !== ChannelState.Up || two.state !== ChannelState.Up) continue;
+    pbx.localOptimizeAway(one);
+    return;
+  }
+}
+
+export function leaveBridge(pbx: Pbx, ch: Channel): void {
+  const b = pbx.bridgesById.get(ch.bridgeId);
+  ch.bridgeId = '';
+  if (!b) return;
+  const i = b.members.indexOf(ch);
+  if (i >= 0) b.members.splice(i, 1);
+  pbx.emit('BridgeLeave', { bridge: b.snapshot(), channel: ch.snapshot() });
+  ch.wake('signal');
+  if (b.members.length === 0) destroyBridge(pbx, b);
+}
+
+export function destroyBridge(pbx: Pbx, b: Bridge): void {
+  if (b.dissolved) return;
+  const kicked = [...b.members];
+  for (const m of kicked) leaveBridge(pbx, m);
+  if (!b.dissolved) {
+    b.dissolved = true;
+    pbx.bridgesById.delete(b.uniqueid);
+    pbx.emit('BridgeDestroy', { bridge: b.snapshot() });
+  }
+  // A channel kicked out with nothing to return to (no dialplan, no Dial/originate owning it,
+  // e.g. after a Local optimisation moved it) is hung up, as a bridge with no after-bridge
+  // callback does.
+  for (const m of kicked) {
+    if (m.dead || m.inPbx || m.inApp || m.owners > 0 || m.pendingGoto) continue;
+    if (!m.hangupCause) m.hangupCause = Cause.NORMAL_CLEARING;
+    pbx.hangupNow(m);
+  }
+}
+
+/**
+ * A member hung up or was redirected: it leaves, and a basic bridge left with one party
+ * dissolves (the other is kicked out), as the basic bridge's hangup behaviour does.
+ */
+export function bridgeMemberGone(pbx: Pbx, ch: Channel): void {
+  const b = pbx.bridgesById.get(ch.bridgeId);
+  leaveBridge(pbx, ch);
+  if (!b || b.dissolved) return;
+  // A basic bridge dissolves when fewer than two parties are left; a multi-party one goes on.
+  if (b.type === 'basic' && b.members.length <= 1) destroyBridge(pbx, b);
+}
