@@ -1,0 +1,90 @@
+/**
+ * Replays a recorded fidelity scenario against amikit and scores it: a fresh server on the
+ * scenario's configuration and a virtual clock, moved on by the scenario's settle time (the time
+ * the recorded Asterisk had been up), then the recording replayed (src/testing/replay.ts) and every
+ * connection's messages scored in order (score.ts).
+ */
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { replay, type ConnResult, type Msg } from '../replay.js';
+import { replayClock } from '../replay-clock.js';
+import { VirtualClock } from '../../pbx/clock.js';
+import { startTestServer, testCertificate } from '../server.js';
+import { mergedConfigDir } from './config.js';
+import { FIDELITY_DIR, FIDELITY_SECRETS } from './fixtures.js';
+import { loadScenario, type Scenario } from './scenario.js';
+import { combine, scoreConnection, type ScenarioScore } from './score.js';
+
+/** Epoch seconds (LastCall, LoginTime, ...) become tokens per header: their identity and order still count. */
+function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] {
+  const maps = new Map<string, Map<string, string>>();
+  return conns.map((c) =>
+    c[side].map((m) => ({
+      ...m,
+      headers: m.headers.map(([n, v]): [string, string] => {
+        if (!/^1\d{9}$/.test(v)) return [n, v];
+        let map = maps.get(n);
+        if (!map) maps.set(n, (map = new Map()));
+        let t = map.get(v);
+        if (!t) map.set(v, (t = `<${n}${map.size + 1}>`));
+        return [n, t];
+      }),
+    })),
+  );
+}
+
+/** The server closing the connection (or not) is part of what a client sees. */
+function closeMsg(closed: boolean): Msg {
+  return { kind: 'close', headers: [['(connection)', closed ? 'closed by the server' : 'kept open']], t: 0 };
+}
+
+export interface FidelityResult {
+  scenario: Scenario;
+  score: ScenarioScore;
+  conns: ConnResult[];
+}
+
+/** The configuration with manager.conf's TLS paths on the test certificate. */
+function configFor(sc: Scenario): string {
+  const dir = mergedConfigDir(join(FIDELITY_DIR, 'config'), sc.config);
+  const { cert, key } = testCertificate();
+  const p = join(dir, 'manager.conf');
+  writeFileSync(
+    p,
+    readFileSync(p, 'utf8')
+      .replace(/^tlscertfile = .*$/m, `tlscertfile = ${cert}`)
+      .replace(/^tlsprivatekey = .*$/m, `tlsprivatekey = ${key}`),
+  );
+  return dir;
+}
+
+export async function runFidelity(name: string): Promise<FidelityResult> {
+  const sc = loadScenario(join(FIDELITY_DIR, 'scenarios', `${name}.yaml`));
+  const configDir = configFor(sc);
+  const srv = await startTestServer({ configDir, virtualClock: true, seed: 1 });
+  try {
+    const clock = srv.core?.pbx.clock;
+    if (!(clock instanceof VirtualClock)) throw new Error('the fidelity replay needs the virtual clock');
+    await clock.runFor(sc.settle * 1000);
+    const conns = await replay(join(FIDELITY_DIR, 'recorded', `${name}.jsonl`), {
+      host: '127.0.0.1',
+      amiPort: srv.port,
+      tlsPort: srv.tlsPort,
+      secrets: FIDELITY_SECRETS,
+      clock: replayClock(srv.manager, clock),
+    });
+    const exp = tokenizeEpochs(conns, 'expected');
+    const got = tokenizeEpochs(conns, 'got');
+    const scores = conns.map((c, i) =>
+      scoreConnection(
+        [...exp[i], closeMsg(c.expectServerClose)],
+        [...got[i], closeMsg(c.serverClosed)],
+        sc.races,
+      ),
+    );
+    return { scenario: sc, score: combine(name, scores), conns };
+  } finally {
+    await srv.dispose();
+    rmSync(configDir, { recursive: true, force: true });
+  }
+}
