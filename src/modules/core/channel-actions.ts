@@ -254,7 +254,7 @@ export function actionHangup(env: CoreEnv, ctx: ActionContext): void {
   let matched = 0;
   let out = '';
   const done = new Set<Channel>();
-  for (const c of pbx.channels()) {
+  for (const c of pbx.channelsInContainerOrder()) {
     if (!re.testHead(c.name)) continue;
     // Workaround: the PBX recurses without end when both halves of a Local pair are hung up in
     // the same turn while both run the dialplan; the second half goes with the first anyway.
@@ -383,7 +383,7 @@ export function actionStatus(env: CoreEnv, ctx: ActionContext): void {
   if (!functionAllowed(chanVariables, ctx.session.writeperm))
     return ctx.error('Status Access Forbidden: Variables');
   let list: Channel[];
-  if (!name) list = pbx.channels();
+  if (!name) list = pbx.channelsInContainerOrder();
   else {
     const c = pbx.findChannel(name);
     if (!c) return ctx.error('No such channel');
@@ -434,7 +434,7 @@ export function actionCoreShowChannels(env: CoreEnv, ctx: ActionContext): void {
   const { pbx } = env;
   ctx.listStart('Channels will follow');
   let n = 0;
-  for (const ch of pbx.channels()) {
+  for (const ch of pbx.channelsInContainerOrder()) {
     ctx.listItem('CoreShowChannel', [
       ...env.chan(ch),
       ['Application', ch.application],
