@@ -48,6 +48,11 @@ export interface ServeOptions {
   virtualClock?: boolean;
   /** Follow real time at N x speed (with a virtual clock). */
   speed?: number;
+  /**
+   * What `core show version` prints after `built by` (overrides asterisk.conf `[options]
+   * buildinfo`); default: this machine and the start time.
+   */
+  buildInfo?: string;
   /** Seed of the telephony core's PRNG (same seed, same run). */
   seed?: number;
   /** Build the telephony core and its AMI module (default true; core tests build their own). */
@@ -114,7 +119,13 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   const config = load();
   warnUnknownFiles(configDir, log);
   const profile = opts.profile ?? DEFAULT_PROFILE;
-  const manager = new Manager({ config, loadConfig: load, log, profile, buildInfo: buildInfoOf(configDir) });
+  const manager = new Manager({
+    config,
+    loadConfig: load,
+    log,
+    profile,
+    buildInfo: opts.buildInfo ?? buildInfoOf(configDir),
+  });
 
   // The release decides which modules exist; the options leave some out (tests add their own).
   const skipped = new Set<string>();
