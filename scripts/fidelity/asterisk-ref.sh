@@ -15,9 +15,15 @@ for f in "$FIDELITY_CONFIG"/*.conf; do
   # The TLS key and certificate stay the installed ones.
   sed "s|@PREFIX@|$PREFIX|g" "$f" >"$etc/$name"
 done
-pkill -f 'scripts/fidelity/sip-stub.ts' 2>/dev/null || true
+# The stub this script started last time (by its pid, never by name).
+SIP_PID=${TMPDIR:-/tmp}/amikit-fidelity-sip.pid
+if [[ -f $SIP_PID ]]; then
+  kill "$(cat "$SIP_PID")" 2>/dev/null || true
+  rm -f "$SIP_PID"
+fi
 if [[ -n ${FIDELITY_SIP:-} ]]; then
-  (cd "$ROOT" && nohup node --import tsx scripts/fidelity/sip-stub.ts --ports 15062,15064 --seconds 300 >/dev/null 2>&1 &)
+  (cd "$ROOT" && exec nohup node --import tsx scripts/fidelity/sip-stub.ts --ports 15062,15064 --seconds 300 >/dev/null 2>&1) &
+  echo $! >"$SIP_PID"
   sleep 1
 fi
 "$REF/start.sh" >/dev/null
