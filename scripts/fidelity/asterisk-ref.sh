@@ -10,8 +10,15 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${FIDELITY_CONFIG:?the configuration directory to run on}"
 "$REF/stop.sh" >/dev/null 2>&1 || true
 etc=$PREFIX/etc/asterisk
+# Files an earlier scenario's overlay added (features.conf, ...) go, so they do not leak into the next.
+added=$etc/.fidelity-added
+if [[ -f $added ]]; then
+  while read -r name; do rm -f "$etc/$name"; done <"$added"
+  rm -f "$added"
+fi
 for f in "$FIDELITY_CONFIG"/*.conf; do
   name=$(basename "$f")
+  [[ -e $etc/$name ]] || echo "$name" >>"$added"
   # The TLS key and certificate stay the installed ones.
   sed "s|@PREFIX@|$PREFIX|g" "$f" >"$etc/$name"
 done
