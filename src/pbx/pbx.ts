@@ -36,7 +36,7 @@ import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.
 import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.js';
 import { incomingCall, type IncomingCallOptions } from './incoming.js';
 import { bridgeMemberGone, createBridge, destroyBridge, joinBridge, leaveBridge } from './bridging.js';
-import { hashContainerOrder } from './strhash.js';
+import { CHANNEL_BUCKETS, hashContainerOrder } from './strhash.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -193,7 +193,7 @@ export class Pbx implements FuncEnvFactory {
    * AST_NUM_CHANNEL_BUCKETS (1567) buckets over the name (channelstorage_ao2_legacy.c hash_cb).
    */
   channelsInContainerOrder(): Channel[] {
-    return hashContainerOrder(this.channels(), (c) => c.name, 1567);
+    return hashContainerOrder(this.channels(), (c) => c.name, CHANNEL_BUCKETS);
   }
 
   channelSnapshots(): ChannelSnapshot[] {

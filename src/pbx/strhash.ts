@@ -14,6 +14,9 @@ export function astStrCaseHash(s: string): number {
   return h & 0x7fffffff;
 }
 
+/** AST_NUM_CHANNEL_BUCKETS: the channel container's and the snapshot cache's buckets. */
+export const CHANNEL_BUCKETS = 1567;
+
 /**
  * Items in the order an ao2 hash container of `buckets` buckets, keyed by `key` with
  * ast_str_case_hash, iterates them: bucket by bucket, and in a bucket in the order they were
