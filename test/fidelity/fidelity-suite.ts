@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { FIDELITY_DIR } from '../../src/testing/fidelity/fixtures.js';
 import { runFidelity } from '../../src/testing/fidelity/run.js';
 
-export const SHARDS = 5;
+export const SHARDS = 12;
 
 interface Gap {
   min: number;

@@ -1,6 +1,6 @@
 /**
  * The fidelity suite (fidelity-suite.ts): the fixtures' consistency, and the first shard of the
- * recorded scenarios; fidelity-1..4.test.ts run the others.
+ * recorded scenarios; fidelity-1..11.test.ts run the others.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
