@@ -133,6 +133,8 @@ export interface PbxConfigOptions {
   answerMediaWaitMs?: number;
   /** chan_sip's simulation hooks (`SipModule.sim`), for the SimPeer action. */
   sipSim?: sim.SipSimControl;
+  /** Read sip.conf's peers for the SIP/ technology (default true; false on a release without chan_sip). */
+  sipConf?: boolean;
 }
 
 export interface RunningPbx {
@@ -192,6 +194,7 @@ export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}
   const clock = opts.clock ?? (opts.virtual ? new VirtualClock(Date.now()) : new RealClock());
   const seed = opts.seed ?? 1;
   const pbx = createPbxFromConfigDir(configDir, {
+    sipConf: opts.sipConf,
     clock,
     seed,
     dataDir: opts.dataDir,
