@@ -299,7 +299,8 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
       const out = io.stdout as NodeJS.WriteStream;
       const shell = new AmiShell({
         client,
-        catalog: ActionCatalog.load(),
+        // help <Action> and completion follow the release the server's banner names.
+        catalog: ActionCatalog.load(packageRoot(), ActionCatalog.releaseFor(client.version)),
         input: io.stdin,
         output: io.stdout,
         terminal: (io.stdin as NodeJS.ReadStream).isTTY === true && out.isTTY === true,
