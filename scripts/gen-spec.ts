@@ -5,7 +5,8 @@
  * code, and the XML documentation assembled and rendered as Asterisk does (scripts/gen-spec/).
  *
  * Usage: npx tsx scripts/gen-spec.ts --repo <asterisk git dir> --tag 22.10.1 --out spec/22
- *        npx tsx scripts/gen-spec.ts ... --compare spec      (differences from existing documents)
+ *        npx tsx scripts/gen-spec.ts --repo <dir> --tag 20.20.1 --compare spec   (agreement, field by field)
+ * The repository may be bare; only the tag's tree is read (git ls-tree, git cat-file).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -270,18 +271,18 @@ function eventNamesInCode(src: SourceTree): Set<string> {
 function main(): void {
   const { values } = parseArgs({
     options: {
-      repo: { type: 'string', default: '/work/.mirror/asterisk+asterisk/repo' },
+      repo: { type: 'string' },
       tag: { type: 'string' },
       out: { type: 'string' },
       compare: { type: 'string' },
     },
   });
   const tag = values.tag;
-  if (!tag || (!values.out && !values.compare)) {
+  if (!values.repo || !tag || (!values.out && !values.compare)) {
     console.error('usage: gen-spec.ts --repo DIR --tag 22.10.1 (--out DIR | --compare DIR)');
     process.exit(2);
   }
-  const src = new SourceTree(values.repo ?? '', tag);
+  const src = new SourceTree(values.repo, tag);
   const docs = assembleDocs(src);
   resolveIncludes(docs);
   // Event header order is read before the transform, so that snapshots stay groups (@ChannelSnapshot).
@@ -553,4 +554,3 @@ function compare(dir: string, files: Record<string, unknown>): void {
 }
 
 main();
-

@@ -171,11 +171,14 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
         }),
       );
     if (sip) modules.set('chan_sip', sip);
-    // chan_pjsip (src/modules/pjsip) is built here, like chan_sip above, when has('chan_pjsip'). Until
-    // this amikit has it, a release naming it serves without PJSIP and says so.
-    if (has('chan_pjsip') && !modules.has('chan_pjsip')) {
-      log.warn(`${join(configDir, 'pjsip.conf')}: chan_pjsip is not available in this amikit yet, ignored`);
-      skipped.add('chan_pjsip');
+    // chan_pjsip (src/modules/pjsip) is built here, like chan_sip above, when has('chan_pjsip'). A SIP
+    // channel driver of the release that this amikit does not have yet serves nothing and says so;
+    // any other module the release names and amikit lacks stops the start (moduleOf).
+    for (const d of profile.channelDrivers) {
+      if (has(d.module) && !modules.has(d.module)) {
+        log.warn(`${join(configDir, d.conf)}: ${d.module} is not available in this amikit yet, ignored`);
+        skipped.add(d.module);
+      }
     }
     await manager.loadModules(profile.modules.filter((n) => has(n)).map((n) => moduleOf(modules, n)));
   } catch (e) {
