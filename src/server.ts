@@ -127,8 +127,8 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   // reachability to it, the core's module driving chan_sip's simulated phones, app_queue on the core.
   const built = has('core')
     ? buildPbxForConfig(configDir, {
-        // The simulated SIP/ technology is chan_sip's: a release without chan_sip has no SIP peers.
-        sipConf: profile.modules.includes('chan_sip'),
+        // The release's channel drivers' technologies (SIP/ is chan_sip's simulated phones).
+        techs: profile.channelDrivers.map((d) => d.tech),
         dataDir: opts.dataDir,
         virtual: opts.virtualClock,
         speed: opts.speed,

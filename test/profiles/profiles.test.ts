@@ -170,6 +170,23 @@ test('on 22 a sip.conf is not read: no SIP listener, a warning names the file', 
       warnings.join('\n'),
     );
     assert.equal(srv.core?.pbx.sipPeers.size, 0);
+    // SIP/ is no technology on 22: an Originate to a demo phone fails as one to an unknown technology.
+    const c = await loggedIn(srv.amiAddress?.port ?? 0, 'demo', 'demo');
+    try {
+      const originate = async (channel: string): Promise<string> => {
+        const r = await c.action('Originate', [
+          ['Channel', channel],
+          ['Application', 'Wait'],
+          ['Data', '1'],
+        ]);
+        return `${r.get('Response')}: ${r.get('Message')}`;
+      };
+      const unknown = await originate('Nosuchtech/agent-201');
+      assert.match(unknown, /^Error: /);
+      assert.equal(await originate('SIP/agent-201'), unknown);
+    } finally {
+      c.destroy();
+    }
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });

@@ -133,8 +133,11 @@ export interface PbxConfigOptions {
   answerMediaWaitMs?: number;
   /** chan_sip's simulation hooks (`SipModule.sim`), for the SimPeer action. */
   sipSim?: sim.SipSimControl;
-  /** Read sip.conf's peers for the SIP/ technology (default true; false on a release without chan_sip). */
-  sipConf?: boolean;
+  /**
+   * The channel technologies of the release besides Local (default `['SIP']`, chan_sip's simulated
+   * phones with sip.conf's peers); without `SIP`, sip.conf is not read and `SIP/...` is no technology.
+   */
+  techs?: readonly string[];
 }
 
 export interface RunningPbx {
@@ -194,7 +197,8 @@ export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}
   const clock = opts.clock ?? (opts.virtual ? new VirtualClock(Date.now()) : new RealClock());
   const seed = opts.seed ?? 1;
   const pbx = createPbxFromConfigDir(configDir, {
-    sipConf: opts.sipConf,
+    sipConf: (opts.techs ?? ['SIP']).some((t) => t.toLowerCase() === 'sip'),
+    techs: ['Local', ...(opts.techs ?? ['SIP'])],
     clock,
     seed,
     dataDir: opts.dataDir,
