@@ -19,7 +19,7 @@ import { AmiClient } from '../../src/client/index.js';
 import { DEMO_DIR, startAmikit } from '../../src/server.js';
 import { silentLogger } from '../../src/logger.js';
 import { conformance22ConfigDir, conformanceConfigDir } from '../helpers/fixtures.js';
-import { inProcess } from '../cli/run.js';
+import { amikit, inProcess } from '../cli/run.js';
 
 async function withServer(srv: TestServer, fn: (c: RawAmi) => Promise<void>): Promise<void> {
   const c = await loggedIn(srv.port, 'admin', 'admin');
@@ -237,6 +237,33 @@ test("the shell's help follows the server's release (its banner)", async () => {
     assert.ok(ActionCatalog.load(packageRoot(), ActionCatalog.releaseFor('9.0.0')).get('SIPpeers'));
   } finally {
     await client.close();
+    await srv.dispose();
+  }
+});
+
+test('amikit shell against a 22 server: help <Action> answers from Asterisk 22 documentation', async () => {
+  const srv = await startTestServer({ configDir: conformance22ConfigDir(), asterisk: '22' });
+  let quit = false;
+  try {
+    const r = await amikit(
+      ['shell', '--host', '127.0.0.1', '--port', String(srv.port), '--user', 'admin', '--no-events'],
+      {
+        env: { AMI_SECRET: 'admin', XDG_CONFIG_HOME: join(tmpdir(), 'amikit-none') },
+        input: 'help PJSIPShowEndpoints\nhelp SIPpeers\nPing\n',
+        converse: (out, stdin) => {
+          if (/Ping: Pong\n/.test(out) && !quit) {
+            quit = true;
+            stdin.write('/quit\n');
+          }
+        },
+        timeoutMs: 45000,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Connected to 127\.0\.0\.1:\d+ \(AMI 11\.0\.0\)/);
+    assert.match(r.stdout, /\[Syntax\]\nAction: PJSIPShowEndpoints\n/);
+    assert.match(r.stdout + r.stderr, /no such action in the spec: SIPpeers/);
+  } finally {
     await srv.dispose();
   }
 });
