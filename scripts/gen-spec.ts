@@ -21,13 +21,13 @@ import {
 import { cloneNode, elements, firstElement, type XmlElement } from './gen-spec/xml.js';
 import {
   astTrue,
-  buildArguments,
   buildField,
   buildSeeAlso,
   buildSince,
   managerSyntax,
   parameterText,
   printable,
+  showCommandText,
 } from './gen-spec/xmldoc.js';
 
 /** include/asterisk/manager.h EVENT_FLAG_* and main/manager.c perms[] order (authority_to_str). */
@@ -202,52 +202,6 @@ function docIndex(docs: XmlElement, kind: string, deep = false): Map<string, Xml
   return m;
 }
 
-/** print_event_instance(): one event of a [List Responses] / [Final Response] section. */
-function eventInstanceText(name: string, inst: XmlElement): string {
-  const f = (v: string | null): string => printable(v ?? 'Not available');
-  return (
-    `\n  -= Info about Manager Event '${name}' =- \n\n` +
-    `[Synopsis]\n${f(buildField(inst, 'synopsis', true))}\n\n` +
-    `[Provided By]\n${f(inst.attrs.get('module') ?? null)}\n\n` +
-    `[Since]\n${f(buildSince(inst))}\n\n` +
-    `[Description]\n${f(buildField(inst, 'description', false))}\n\n` +
-    `[Syntax]\n${f(managerSyntax(inst, name, 'Event'))}\n\n` +
-    `[Arguments]\n${f(buildArguments(inst))}\n\n` +
-    `[See Also]\n${f(buildSeeAlso(inst))}\n\n`
-  );
-}
-
-/** handle_showmancmd(): the whole `manager show command <name>` text of a documented action. */
-function showCommandText(name: string, item: XmlElement, bits: number): string {
-  const f = (v: string | null): string => printable(v ?? 'Not available');
-  let t =
-    `\n  -= Info about Manager Command '${name}' =- \n\n` +
-    `[Synopsis]\n${f(buildField(item, 'synopsis', true))}\n\n` +
-    `[Provided By]\n${f(item.attrs.get('module') ?? null)}\n\n` +
-    `[Since]\n${f(buildSince(item))}\n\n` +
-    `[Description]\n${f(buildField(item, 'description', false))}\n\n` +
-    `[Syntax]\n${f(managerSyntax(item, name, 'Action'))}\n\n` +
-    `[Arguments]\n${f(buildArguments(item))}\n\n` +
-    `[Privilege]\n${f(authorityToStr(bits))}\n\n` +
-    `[See Also]\n${f(buildSeeAlso(item))}\n\n` +
-    `[List Responses]\n`;
-  const responses = firstElement(item, 'responses');
-  const list = responses ? firstElement(responses, 'list-elements') : undefined;
-  const listEvents = list ? elements(list, 'managerEvent').filter((e) => e.attrs.has('name')) : [];
-  if (!listEvents.length) t += 'None\n\n';
-  for (const e of listEvents) {
-    const inst = firstElement(e, 'managerEventInstance');
-    if (!inst) continue;
-    t += `Event: ${e.attrs.get('name')}\n` + eventInstanceText(e.attrs.get('name') ?? '', inst);
-  }
-  t += '[End List Responses]\n\n[Final Response]\n';
-  const fin = responses ? firstElement(responses, 'managerEvent') : undefined;
-  const finInst = fin ? firstElement(fin, 'managerEventInstance') : undefined;
-  if (!fin || !finInst) t += 'None\n\n';
-  else t += `Event: ${fin.attrs.get('name')}\n` + eventInstanceText(fin.attrs.get('name') ?? '', finInst);
-  return t + '[End Final Response]\n';
-}
-
 /** Event names raised in the code (manager_event and friends, literal `Event: X`), for wire spellings. */
 function eventNamesInCode(src: SourceTree): Set<string> {
   const out = new Set<string>();
@@ -367,7 +321,7 @@ function main(): void {
           .map((s) => printable(s, false)),
         privilege: authorityToStr(r.bits),
         docSource: item.file ?? null,
-        cliText: showCommandText(r.name, item, r.bits),
+        cliText: showCommandText(r.name, item, authorityToStr(r.bits)),
       },
     ];
   });

@@ -462,3 +462,49 @@ export function printable(input: string, wrapped = true): string {
   if (!wrapped) return out;
   return wrap(out + ESC + '[0m', 79).replace(/\x1b\[[0-9;]*m/g, '');
 }
+
+/** print_event_instance(): one event of a [List Responses] / [Final Response] section. */
+export function eventInstanceText(name: string, inst: XmlElement): string {
+  const f = (v: string | null): string => printable(v ?? 'Not available');
+  return (
+    `\n  -= Info about Manager Event '${name}' =- \n\n` +
+    `[Synopsis]\n${f(buildField(inst, 'synopsis', true))}\n\n` +
+    `[Provided By]\n${f(inst.attrs.get('module') ?? null)}\n\n` +
+    `[Since]\n${f(buildSince(inst))}\n\n` +
+    `[Description]\n${f(buildField(inst, 'description', false))}\n\n` +
+    `[Syntax]\n${f(managerSyntax(inst, name, 'Event'))}\n\n` +
+    `[Arguments]\n${f(buildArguments(inst))}\n\n` +
+    `[See Also]\n${f(buildSeeAlso(inst))}\n\n`
+  );
+}
+
+/** handle_showmancmd(): the whole `manager show command <name>` text of a documented action. */
+export function showCommandText(name: string, item: XmlElement, privilege: string): string {
+  const f = (v: string | null): string => printable(v ?? 'Not available');
+  let t =
+    `\n  -= Info about Manager Command '${name}' =- \n\n` +
+    `[Synopsis]\n${f(buildField(item, 'synopsis', true))}\n\n` +
+    `[Provided By]\n${f(item.attrs.get('module') ?? null)}\n\n` +
+    `[Since]\n${f(buildSince(item))}\n\n` +
+    `[Description]\n${f(buildField(item, 'description', false))}\n\n` +
+    `[Syntax]\n${f(managerSyntax(item, name, 'Action'))}\n\n` +
+    `[Arguments]\n${f(buildArguments(item))}\n\n` +
+    `[Privilege]\n${f(privilege)}\n\n` +
+    `[See Also]\n${f(buildSeeAlso(item))}\n\n` +
+    `[List Responses]\n`;
+  const responses = firstElement(item, 'responses');
+  const list = responses ? firstElement(responses, 'list-elements') : undefined;
+  const listEvents = list ? elements(list, 'managerEvent').filter((e) => e.attrs.has('name')) : [];
+  if (!listEvents.length) t += 'None\n\n';
+  for (const e of listEvents) {
+    const inst = firstElement(e, 'managerEventInstance');
+    if (!inst) continue;
+    t += `Event: ${e.attrs.get('name')}\n` + eventInstanceText(e.attrs.get('name') ?? '', inst);
+  }
+  t += '[End List Responses]\n\n[Final Response]\n';
+  const fin = responses ? firstElement(responses, 'managerEvent') : undefined;
+  const finInst = fin ? firstElement(fin, 'managerEventInstance') : undefined;
+  if (!fin || !finInst) t += 'None\n\n';
+  else t += `Event: ${fin.attrs.get('name')}\n` + eventInstanceText(fin.attrs.get('name') ?? '', finInst);
+  return t + '[End Final Response]\n';
+}
