@@ -67,6 +67,11 @@ export class Manager implements Dispatcher {
   buildDate = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
 
   constructor(opts: ManagerOptions) {
+    // Without its documents a release would register no Asterisk action at all: refuse, say which file.
+    if (releaseSpec(opts.profile).actions.size === 0)
+      throw new Error(
+        `Asterisk ${opts.profile.asteriskVersion}: no actions in ${opts.profile.spec.actions} (spec documents missing)`,
+      );
     this.profile = opts.profile;
     this.config = opts.config;
     this.loadConfig = opts.loadConfig;

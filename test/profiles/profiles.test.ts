@@ -267,3 +267,21 @@ test('amikit shell against a 22 server: help <Action> answers from Asterisk 22 d
     await srv.dispose();
   }
 });
+
+test('a release whose spec documents are missing does not start (it would have no actions)', async () => {
+  const broken = {
+    ...ASTERISK_22,
+    id: 'test-no-spec',
+    spec: { ...ASTERISK_22.spec, actions: 'spec/none.json' },
+  };
+  await assert.rejects(
+    startAmikit({
+      configDir: conformance22ConfigDir(),
+      profile: broken,
+      amiPort: 0,
+      httpPort: 0,
+      logger: silentLogger(),
+    }),
+    /Asterisk 22\.10\.1: no actions in spec\/none\.json \(spec documents missing\)/,
+  );
+});
