@@ -116,9 +116,10 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   const skipped = new Set<string>();
   if (opts.core === false) skipped.add('core').add('app_queue');
   if (opts.queues === false) skipped.add('app_queue');
-  // As Asterisk: without its configuration file a SIP channel driver declines to load, so nothing
-  // listens for SIP.
-  for (const d of profile.channelDrivers) if (!existsSync(join(configDir, d.conf))) skipped.add(d.module);
+  // As Asterisk: without sip.conf chan_sip declines to load, so nothing listens for SIP; chan_pjsip
+  // loads without pjsip.conf and listens on nothing (optionalConf).
+  for (const d of profile.channelDrivers)
+    if (!d.optionalConf && !existsSync(join(configDir, d.conf))) skipped.add(d.module);
   if (opts.sip === false) skipped.add('chan_sip');
   if (opts.pjsip === false) skipped.add('chan_pjsip');
   const has = (name: string): boolean => profile.modules.includes(name) && !skipped.has(name);
@@ -176,7 +177,12 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     // any other module the release names and amikit lacks stops the start (moduleOf).
     for (const d of profile.channelDrivers) {
       if (has(d.module) && !modules.has(d.module)) {
-        log.warn(`${join(configDir, d.conf)}: ${d.module} is not available in this amikit yet, ignored`);
+        const conf = join(configDir, d.conf);
+        log.warn(
+          existsSync(conf)
+            ? `${conf}: ${d.module} is not available in this amikit yet, ignored`
+            : `${d.module} is not available in this amikit yet`,
+        );
         skipped.add(d.module);
       }
     }

@@ -21,14 +21,11 @@ export interface ReleaseProfile {
    */
   readonly modules: readonly string[];
   /**
-   * The SIP channel drivers of the release (a subset of `modules`), with the configuration file each
-   * one reads: chan_sip on 20; chan_pjsip on 22, where chan_sip was removed (Asterisk 21).
+   * The SIP channel drivers of the release (a subset of `modules`), with the technology each one
+   * registers and the configuration file it reads: chan_sip on 20; chan_pjsip on 22, where chan_sip
+   * was removed (Asterisk 21).
    */
-  readonly channelDrivers: ReadonlyArray<{
-    readonly module: string;
-    readonly tech: string;
-    readonly conf: string;
-  }>;
+  readonly channelDrivers: readonly ChannelDriver[];
   /** The interface documents of this release, relative to the package root. */
   readonly spec: {
     /** Registrations: action name, privilege, list or not (spec/ami-actions.json). */
@@ -40,6 +37,20 @@ export interface ReleaseProfile {
     /** Event synopses. */
     readonly eventDocs: string;
   };
+}
+
+/** A SIP channel driver of a release. */
+export interface ChannelDriver {
+  readonly module: string;
+  /** The technology it registers (`SIP`, `PJSIP`). */
+  readonly tech: string;
+  /** Its configuration file. */
+  readonly conf: string;
+  /**
+   * It loads without its file (res_pjsip does, listening on nothing); without this, the driver
+   * declines to load when the file is missing, as chan_sip does without sip.conf.
+   */
+  readonly optionalConf?: boolean;
 }
 
 export const ASTERISK_20: ReleaseProfile = {
@@ -62,7 +73,7 @@ export const ASTERISK_22: ReleaseProfile = {
   // include/asterisk/manager.h AMI_VERSION of the 22 branch.
   amiVersion: '11.0.0',
   modules: ['manager', 'misc', 'core', 'app_queue', 'chan_pjsip'],
-  channelDrivers: [{ module: 'chan_pjsip', tech: 'PJSIP', conf: 'pjsip.conf' }],
+  channelDrivers: [{ module: 'chan_pjsip', tech: 'PJSIP', conf: 'pjsip.conf', optionalConf: true }],
   spec: {
     actions: 'spec/22/ami-actions.json',
     actionDocs: 'spec/22/ami-actions-docs.json',
