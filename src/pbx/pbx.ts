@@ -49,8 +49,9 @@ export interface PbxOptions {
   /** SIP peers known to the PBX (names from sip.conf) with their context. */
   sipPeers?: Array<{ name: string; context?: string }>;
   /**
-   * The channel technologies that exist (ast_channel_register), case-insensitive; default `SIP` and
-   * `Local`. A release without chan_sip has no `SIP` (a request answers "No channel type registered").
+   * The channel technologies that exist (ast_channel_register), case-insensitive, as the release's
+   * channel drivers give them (the server passes them); absent: every technology amikit implements.
+   * A release without chan_sip has no `SIP` (a request answers "No channel type registered").
    */
   techs?: readonly string[];
   /** cdr.conf [csv] options; CSV written only when dataDir is set. */
@@ -90,8 +91,8 @@ export class Pbx implements FuncEnvFactory {
   readonly apps = new AppRegistry();
   readonly globals: Map<string, string>;
   readonly sipPeers = new Map<string, { name: string; context: string }>();
-  /** The channel technologies that exist, lower case. */
-  readonly techs: ReadonlySet<string>;
+  /** The channel technologies that exist, lower case; null: every technology amikit implements. */
+  readonly techs: ReadonlySet<string> | null;
   readonly answerMediaWaitMs: number;
   readonly startTime: number;
   /** Channels by name in creation order. */
@@ -130,7 +131,7 @@ export class Pbx implements FuncEnvFactory {
       this.sipPeers.set(p.name.toLowerCase(), { name: p.name, context: p.context ?? 'default' });
     this.answerMediaWaitMs = opts.answerMediaWaitMs ?? 500;
     this.maxCalls = Math.max(0, Math.floor(opts.maxCalls ?? 0));
-    this.techs = new Set((opts.techs ?? ['SIP', 'Local']).map((t) => t.toLowerCase()));
+    this.techs = opts.techs ? new Set(opts.techs.map((t) => t.toLowerCase())) : null;
     this.maxChannels = Math.max(1, Math.floor(opts.maxChannels ?? DEFAULT_MAX_CHANNELS));
     this.channelVarNames = [...(opts.channelVars ?? [])];
     const csv = opts.cdrCsv ?? {};

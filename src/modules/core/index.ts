@@ -134,8 +134,9 @@ export interface PbxConfigOptions {
   /** chan_sip's simulation hooks (`SipModule.sim`), for the SimPeer action. */
   sipSim?: sim.SipSimControl;
   /**
-   * The channel technologies of the release besides Local (default `['SIP']`, chan_sip's simulated
-   * phones with sip.conf's peers); without `SIP`, sip.conf is not read and `SIP/...` is no technology.
+   * The channel technologies of the release besides Local (its channel drivers'). Given without `SIP`,
+   * sip.conf is not read and `SIP/...` is no technology; absent, every technology amikit implements
+   * exists and sip.conf's peers are read.
    */
   techs?: readonly string[];
 }
@@ -198,7 +199,7 @@ export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}
   const seed = opts.seed ?? 1;
   const pbx = createPbxFromConfigDir(configDir, {
     sipConf: (opts.techs ?? ['SIP']).some((t) => t.toLowerCase() === 'sip'),
-    techs: ['Local', ...(opts.techs ?? ['SIP'])],
+    techs: opts.techs ? ['Local', ...opts.techs] : undefined,
     clock,
     seed,
     dataDir: opts.dataDir,
