@@ -19,7 +19,7 @@ import { loadOrder, type AmiModule } from './module.js';
 import { privilegeMask, type ActionSpec } from './action.js';
 import type { EventDefinition, EventName } from './event-def.js';
 import { RELOAD, SECURITY_EVENTS, type SecurityEventName } from './manager-events.js';
-import type { ReleaseProfile } from '../profiles/index.js';
+import { PROFILES, type ReleaseProfile } from '../profiles/index.js';
 import { releaseSpec } from '../spec.js';
 
 export interface ManagerUser extends ManagerUserConfig {
@@ -73,6 +73,11 @@ export class Manager implements Dispatcher {
   readonly buildInfo: string;
 
   constructor(opts: ManagerOptions) {
+    // Without its documents a release would register no Asterisk action at all: refuse, say which file.
+    if (releaseSpec(opts.profile).actions.size === 0)
+      throw new Error(
+        `Asterisk ${opts.profile.asteriskVersion}: no actions in ${opts.profile.spec.actions} (spec documents missing)`,
+      );
     this.profile = opts.profile;
     this.config = opts.config;
     this.loadConfig = opts.loadConfig;
@@ -156,9 +161,20 @@ export class Manager implements Dispatcher {
 
   /** Registers a module's actions (ast_manager_register_xml); a missing privilege is a start-up error. */
   addActions(module: string, actions: readonly ActionSpec[]): void {
-    const docs = releaseSpec(this.profile).actionDocs;
+    const spec = releaseSpec(this.profile);
+    const docs = spec.actionDocs;
     for (const a of actions) {
       const doc = a.doc ?? 'asterisk';
+      // A module shared by several releases offers what this release has: an Asterisk action that
+      // another release documents and this one does not (removed, or not yet there) is not registered.
+      if (
+        doc === 'asterisk' &&
+        !spec.actions.has(a.name.toLowerCase()) &&
+        otherReleaseHas(this.profile, a.name)
+      ) {
+        this.log.debug(`${module}: ${a.name} is not an action of Asterisk ${this.profile.asteriskVersion}`);
+        continue;
+      }
       this.registry.register({
         name: a.name,
         privilege: privilegeMask(a.name, a.privilege),
@@ -426,4 +442,11 @@ export function localBuildInfo(): string {
   const os = platform() === 'linux' ? 'Linux' : platform();
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
   return `${user} @ ${hostname()} on a ${machine} running ${os} on ${date}`;
+}
+
+/** Whether a release other than `profile` documents the action. */
+function otherReleaseHas(profile: ReleaseProfile, name: string): boolean {
+  const key = name.toLowerCase();
+  for (const p of PROFILES.values()) if (p.id !== profile.id && releaseSpec(p).actions.has(key)) return true;
+  return false;
 }

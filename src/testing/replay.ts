@@ -239,6 +239,11 @@ export class Normalizer {
       '<uptime>',
     );
     v = v.replace(/\b\d+ calls? processed/g, '<n> calls processed');
+    // `core show version`: who built it, where and when differ from machine to machine; the version stays.
+    v = v.replace(
+      /^(Asterisk \S+) built by \S+ @ \S+ on a \S+ running \S+ on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+      '$1 built by <user> @ <host> on a <arch> running <os> on <date>',
+    );
     return v;
   }
 
