@@ -1,0 +1,440 @@
+/**
+ * The PJSIP module (res_pjsip + chan_pjsip's AMI and CLI surface): pjsip.conf's sorcery objects
+ * (config.ts), their run-time state (state.ts), qualify over real UDP on the transport's address
+ * (qualify.ts, on the shared src/sip layer), the PJSIPShow* list actions and PJSIPQualify, the
+ * `pjsip show|list ...` CLI commands, and the ContactStatus events.
+ *
+ * Loaded on the Asterisk 22 profile (module name `chan_pjsip`); tests may start it on any server.
+ */
+import type { ActionContext } from '../../manager/context.js';
+import type { Manager } from '../../manager/manager.js';
+import type { AmiModule } from '../../manager/module.js';
+import type { ActionSpec } from '../../manager/action.js';
+import type { CliResult } from '../../manager/cli.js';
+import { defineEvent } from '../../manager/event-def.js';
+import type { Logger } from '../../logger.js';
+import { DEFAULT_PROFILE, type ReleaseProfile } from '../../profiles/index.js';
+import { UdpTransport } from '../../sip/transport.js';
+import { TransactionLayer, responseVias } from '../../sip/transaction.js';
+import { buildResponse, randomHex, type SipRequest } from '../../sip/message.js';
+import type { Addr } from '../../sip/transport.js';
+import { formatDiagnostic, loadPjsipConf, num, val, type PjsipConfig } from './config.js';
+import { PjsipState, type Contact, type ContactStatusType } from './state.js';
+import { Qualifier } from './qualify.js';
+import {
+  aorDetailFields,
+  bindAddress,
+  cliTraverse,
+  contactListFields,
+  contactStatusDetailFields,
+  endpointDetailFields,
+  endpointListFields,
+  inboundRegistrationFields,
+  objectFields,
+  outboundRegistrationFields,
+  withEndpoint,
+  type CliObjectKind,
+} from './format.js';
+
+export {
+  loadPjsipConf,
+  parsePjsipConf,
+  formatDiagnostic,
+  type PjsipConfig,
+  type Diagnostic,
+} from './config.js';
+
+/** A contact's reachability changed (main/stasis_endpoints.c contactstatus_to_ami). */
+export const CONTACT_STATUS = defineEvent<{ c: Contact }>('ContactStatus', 'system', ({ c }) => [
+  ['URI', c.uri],
+  ['ContactStatus', c.status],
+  ['AOR', c.aor],
+  ['EndpointName', c.endpointName],
+  ...(c.status === 'Reachable' ? ([['RoundtripUsec', String(c.rtt)]] as const) : []),
+]);
+
+/** The endpoint's state as a peer (peerstatus_to_ami): ChannelType PJSIP. */
+export const PJSIP_PEER_STATUS = defineEvent<{ endpoint: string; status: string }>(
+  'PeerStatus',
+  'system',
+  (p) => [
+    ['ChannelType', 'PJSIP'],
+    ['Peer', `PJSIP/${p.endpoint}`],
+    ['PeerStatus', p.status],
+  ],
+);
+
+export interface PjsipModuleOptions {
+  /** Directory holding pjsip.conf (a missing file: no objects). */
+  configDir: string;
+  /** Listen here instead of the first UDP transport's bind (tests: port 0). */
+  bindOverride?: { host?: string; port?: number };
+  log: Logger;
+  /** The release (its version is the default User-Agent). */
+  profile?: ReleaseProfile;
+  /** Read pjsip.conf from here instead (tests). */
+  loadConfig?: () => PjsipConfig;
+  /** Seeded randomness for the initial qualify spread; Math.random by default. */
+  random?: () => number;
+}
+
+export interface PjsipModule extends AmiModule {
+  readonly state: PjsipState;
+  /** Where SIP listens (after start). */
+  address(): { host: string; port: number };
+  /** Sends OPTIONS to every contact of the endpoint's aors now. */
+  qualifyEndpoint(name: string): boolean;
+}
+
+/** PJSIP error messages end with a bare LF inside the value (astman_send_error_va with "\n"). */
+function errorLf(ctx: ActionContext, message: string): void {
+  ctx.append('Response: Error\r\n' + ctx.idLine() + 'Message: ' + message + '\n\r\n\r\n');
+}
+
+const USAGE: Record<string, string> = {
+  endpoint: 'Usage: pjsip show endpoint <id>\n       Show PJSIP Endpoint',
+};
+
+export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
+  const profile = opts.profile ?? DEFAULT_PROFILE;
+  const load = opts.loadConfig ?? ((): PjsipConfig => loadPjsipConf(opts.configDir));
+  const cfg = load();
+  for (const d of cfg.diagnostics) {
+    if (d.level === 'error') opts.log.error(formatDiagnostic(d));
+    else opts.log.warn(formatDiagnostic(d));
+  }
+  const state = new PjsipState(cfg);
+  const global = state.find('global', 'global');
+  const userAgent = (global && val(global, 'user_agent')) || `Asterisk PBX ${profile.asteriskVersion}`;
+  let manager: Manager | null = null;
+
+  const transport = new UdpTransport(opts.log, (msg, src) => txns.receive(msg, src));
+  const txns = new TransactionLayer(transport, (req, src) => onRequest(req, src));
+
+  const endpointOfAor = (aorId: string): string => {
+    for (const ep of state.list('endpoint')) if (state.aorsOf(ep).some((a) => a.id === aorId)) return ep.id;
+    return '';
+  };
+
+  const qualifier = new Qualifier({
+    state,
+    transport,
+    txns,
+    userAgent,
+    maxInitial: global ? num(global, 'max_initial_qualify_time') : 0,
+    random: opts.random ?? Math.random,
+    changed: (c: Contact, old: ContactStatusType) => {
+      const ep = endpointOfAor(c.aor);
+      if (!c.endpointName) c.endpointName = ep;
+      manager?.raise(CONTACT_STATUS, { c });
+      // The endpoint goes online/offline with its first/last usable contact.
+      const epObj = state.find('endpoint', ep);
+      if (epObj) {
+        const wasOnline = old === 'Reachable' || old === 'NonQualified';
+        const online = c.status === 'Reachable' || c.status === 'NonQualified';
+        if (wasOnline !== online) {
+          const any = state.deviceState(epObj) !== 'Unavailable';
+          if (online === any)
+            manager?.raise(PJSIP_PEER_STATUS, { endpoint: ep, status: online ? 'Reachable' : 'Unreachable' });
+        }
+      }
+    },
+  });
+
+  /** Requests: answer OPTIONS (res_pjsip's options module); others get 501 until the registrar lands. */
+  function onRequest(req: SipRequest, src: Addr): void {
+    if (req.method === 'ACK') return;
+    if (req.method === 'OPTIONS') {
+      txns.respond(
+        req,
+        src,
+        buildResponse(req, 200, 'OK', {
+          via: responseVias(req, src),
+          toTag: randomHex(16),
+          headers: [
+            ['Accept', 'application/sdp'],
+            ['Allow', 'OPTIONS, REGISTER, NOTIFY, SUBSCRIBE, PUBLISH, MESSAGE'],
+            ['Server', userAgent],
+          ],
+        }),
+      );
+      return;
+    }
+    txns.respond(
+      req,
+      src,
+      buildResponse(req, 501, 'Not Implemented', {
+        via: responseVias(req, src),
+        toTag: randomHex(16),
+        headers: [['Server', userAgent]],
+      }),
+    );
+  }
+
+  const actions: ActionSpec[] = [
+    {
+      name: 'PJSIPShowEndpoints',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        const eps = state.sorted('endpoint');
+        if (!eps.length) return errorLf(ctx, 'No endpoints found');
+        ctx.listStart('A listing of Endpoints follows, presented as EndpointList events');
+        for (const ep of eps) ctx.listItem('EndpointList', endpointListFields(state, ep));
+        ctx.listComplete('EndpointListComplete', eps.length);
+      },
+    },
+    {
+      name: 'PJSIPShowEndpoint',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        const name = ctx.get('Endpoint');
+        if (!name) return errorLf(ctx, 'PJSIPShowEndpoint requires an endpoint name');
+        const ep = state.find('endpoint', name);
+        if (!ep) return errorLf(ctx, `Unable to retrieve endpoint ${name}`);
+        ctx.listStart('Following are Events for each object associated with the Endpoint');
+        let n = 0;
+        const item = (event: string, fields: Array<[string, string]>): void => {
+          ctx.listItem(event, fields);
+          n++;
+        };
+        item('EndpointDetail', endpointDetailFields(state, ep));
+        for (const a of state.authsOf(ep, 'auth')) item('AuthDetail', withEndpoint(objectFields(a), ep.id));
+        for (const a of state.authsOf(ep, 'outbound_auth'))
+          item('AuthDetail', withEndpoint(objectFields(a), ep.id));
+        const t = state.find('transport', val(ep, 'transport'));
+        if (t) item('TransportDetail', withEndpoint(objectFields(t), ep.id));
+        for (const aor of state.aorsOf(ep)) {
+          item('AorDetail', aorDetailFields(state, aor, ep.id));
+          for (const c of state.contactsOf(aor.id))
+            item('ContactStatusDetail', contactStatusDetailFields(c, ep.id));
+        }
+        for (const i of state.identifiesOf(ep)) item('IdentifyDetail', withEndpoint(objectFields(i), ep.id));
+        ctx.listComplete('EndpointDetailComplete', n);
+      },
+    },
+    {
+      name: 'PJSIPShowAors',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        const aors = state.sorted('aor');
+        if (!aors.length) return errorLf(ctx, 'No AORs found');
+        ctx.listStart('A listing of AORs follows, presented as AorList events');
+        for (const a of aors) ctx.listItem('AorList', objectFields(a));
+        ctx.listComplete('AorListComplete', aors.length);
+      },
+    },
+    {
+      name: 'PJSIPShowAuths',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        const auths = state.sorted('auth');
+        if (!auths.length) return errorLf(ctx, 'No Auths found');
+        ctx.listStart('A listing of Auths follows, presented as AuthList events');
+        for (const a of auths) ctx.listItem('AuthList', objectFields(a));
+        ctx.listComplete('AuthListComplete', auths.length);
+      },
+    },
+    {
+      name: 'PJSIPShowContacts',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        // Only sorcery contacts (registered ones): an aor's `contact =` is not listed (Asterisk #807).
+        const list = state
+          .allContacts()
+          .filter((c) => !c.permanent)
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        if (!list.length) return errorLf(ctx, 'No Contacts found');
+        ctx.listStart('A listing of Contacts follows, presented as ContactList events');
+        for (const c of list) ctx.listItem('ContactList', contactListFields(c));
+        ctx.listComplete('ContactListComplete', list.length);
+      },
+    },
+    {
+      name: 'PJSIPShowRegistrationsInbound',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        const aors = state.sorted('aor');
+        ctx.listStart('Following are Events for each Inbound registration');
+        for (const a of aors) ctx.listItem('InboundRegistrationDetail', inboundRegistrationFields(state, a));
+        ctx.listComplete('InboundRegistrationDetailComplete', aors.length);
+      },
+    },
+    {
+      name: 'PJSIPShowRegistrationInboundContactStatuses',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        ctx.listStart('Following are ContactStatusEvents for each Inbound registration');
+        let n = 0;
+        for (const aor of state.sorted('aor'))
+          for (const c of state.contactsOf(aor.id).filter((x) => !x.permanent)) {
+            ctx.listItem('ContactStatusDetail', contactStatusDetailFields(c, c.endpointName));
+            n++;
+          }
+        ctx.listComplete('ContactStatusDetailComplete', n);
+      },
+    },
+    {
+      name: 'PJSIPShowRegistrationsOutbound',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        const regs = state.sorted('registration');
+        const now = Math.floor(Date.now() / 1000);
+        ctx.listStart('Following are Events for each Outbound registration');
+        let registered = 0;
+        for (const r of regs) {
+          ctx.listItem('OutboundRegistrationDetail', outboundRegistrationFields(state, r, now));
+          for (const a of val(r, 'outbound_auth')
+            .split(',')
+            .filter((x) => x)) {
+            const auth = state.find('auth', a);
+            if (auth) ctx.listItem('AuthDetail', objectFields(auth));
+          }
+          if (state.outbound.get(r.id)?.status === 'Registered') registered++;
+        }
+        ctx.listComplete('OutboundRegistrationDetailComplete', regs.length, [
+          ['Registered', String(registered)],
+          ['NotRegistered', String(regs.length - registered)],
+        ]);
+      },
+    },
+    {
+      name: 'PJSIPShowSubscriptionsInbound',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        // No SUBSCRIBE is accepted yet, so there is never an inbound subscription to list.
+        ctx.listStart('Following are Events for each inbound Subscription');
+        ctx.listComplete('InboundSubscriptionDetailComplete', 0);
+      },
+    },
+    {
+      name: 'PJSIPShowSubscriptionsOutbound',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => {
+        ctx.listStart('Following are Events for each outbound Subscription');
+        ctx.listComplete('OutboundSubscriptionDetailComplete', 0);
+      },
+    },
+    {
+      name: 'PJSIPShowResourceLists',
+      privilege: ['system', 'reporting'],
+      list: true,
+      handler: (ctx) => errorLf(ctx, 'No resource lists found'),
+    },
+    {
+      name: 'PJSIPQualify',
+      privilege: ['system', 'reporting'],
+      handler: (ctx) => {
+        const name = ctx.get('Endpoint');
+        if (!name) return errorLf(ctx, 'Endpoint parameter missing.');
+        const ep = state.find('endpoint', name);
+        if (!ep) return errorLf(ctx, `Unable to retrieve endpoint ${name}`);
+        qualifyEndpointObj(ep.id);
+        ctx.ack('Endpoint found, will qualify');
+      },
+    },
+  ];
+
+  function qualifyEndpointObj(name: string): boolean {
+    const ep = state.find('endpoint', name);
+    if (!ep) return false;
+    for (const aor of state.aorsOf(ep)) for (const c of state.contactsOf(aor.id)) qualifier.poke(c);
+    return true;
+  }
+
+  const registerCli = (m: Manager): void => {
+    const now = (): number => Math.floor(Date.now() / 1000);
+    const kinds: Array<[string, CliObjectKind]> = [
+      ['endpoint', 'endpoint'],
+      ['aor', 'aor'],
+      ['auth', 'auth'],
+      ['contact', 'contact'],
+      ['transport', 'transport'],
+      ['identify', 'identify'],
+      ['registration', 'registration'],
+    ];
+    const plural = (w: string): string => (w.endsWith('y') ? w.slice(0, -1) + 'ies' : w + 's');
+    for (const [word, kind] of kinds) {
+      const title = word.charAt(0).toUpperCase() + word.slice(1);
+      for (const verb of ['show', 'list'] as const) {
+        m.cli.register({
+          words: ['pjsip', verb, plural(word)],
+          summary: `${verb === 'show' ? 'Show' : 'List'} PJSIP ${title}s`,
+          usage: `Usage: pjsip ${verb} ${plural(word)} [ like <pattern> ]\n       ${verb === 'show' ? 'Show' : 'List'} the configured PJSIP ${title}s\n       Optional regular expression pattern is used to filter the list.`,
+          handler: (): CliResult => cliTraverse(state, kind, verb === 'show', true, undefined, now()),
+        });
+      }
+      if (
+        kind === 'registration' ||
+        kind === 'contact' ||
+        kind === 'endpoint' ||
+        kind === 'aor' ||
+        kind === 'auth' ||
+        kind === 'transport' ||
+        kind === 'identify'
+      ) {
+        m.cli.register({
+          words: ['pjsip', 'show', word],
+          summary: `Show PJSIP ${title}`,
+          usage: USAGE[word] ?? `Usage: pjsip show ${word} <id>\n       Show PJSIP ${title}`,
+          handler: (args): CliResult => cliTraverse(state, kind, true, false, args[0], now()),
+        });
+      }
+    }
+    m.cli.register({
+      words: ['pjsip', 'qualify'],
+      summary: 'Send an OPTIONS request to a PJSIP endpoint',
+      usage:
+        'Usage: pjsip qualify <endpoint>\n       Send a SIP OPTIONS request to all contacts on the endpoint.',
+      handler: (args): CliResult => {
+        if (args.length !== 1)
+          return {
+            lines: [
+              'Usage: pjsip qualify <endpoint>',
+              '       Send a SIP OPTIONS request to all contacts on the endpoint.',
+            ],
+            failed: true,
+          };
+        if (!qualifyEndpointObj(args[0]))
+          return { lines: [`Unable to retrieve endpoint ${args[0]}`], failed: true };
+        return { lines: [`Qualify for endpoint ${args[0]} ... requested`] };
+      },
+    });
+  };
+
+  let bound: Addr = { host: '127.0.0.1', port: 0 };
+  const mod: PjsipModule = {
+    name: 'chan_pjsip',
+    requires: ['manager'],
+    events: [CONTACT_STATUS, PJSIP_PEER_STATUS],
+    state,
+    address: () => transport.address(),
+    qualifyEndpoint: (name) => qualifyEndpointObj(name),
+    async start(m: Manager): Promise<void> {
+      manager = m;
+      m.addActions('chan_pjsip', actions);
+      registerCli(m);
+      // The first UDP transport is where SIP listens (amikit runs one socket for now).
+      const udp = state.list('transport').find((t) => val(t, 'protocol') === 'udp');
+      const b = udp ? bindAddress(udp) : { host: '0.0.0.0', port: 5060 };
+      bound = { host: opts.bindOverride?.host ?? b.host, port: opts.bindOverride?.port ?? b.port };
+      if (udp || opts.bindOverride) await transport.bind(bound.host, bound.port);
+      qualifier.start();
+    },
+    async stop(): Promise<void> {
+      qualifier.stop();
+      txns.cancelAll();
+      await transport.close();
+    },
+  };
+  return mod;
+}
