@@ -306,16 +306,22 @@ function applyCustom(o: PjObject, name: string, v: string): void {
 /** ast_format_cap_update_by_allow_disallow: `all` clears or fills, names add or remove. */
 function updateCodecs(o: PjObject, list: string, allow: boolean): void {
   for (const raw of list.split(/[,|]/)) {
-    const name = raw.trim().toLowerCase();
+    let name = raw.trim().toLowerCase();
     if (!name) continue;
+    // `!name` turns the line's sense around for that one name (allow = !ulaw disallows ulaw).
+    let adding = allow;
+    if (name.startsWith('!')) {
+      adding = !allow;
+      name = name.slice(1);
+    }
     if (name === 'all') {
-      o.codecs = allow ? [...KNOWN_CODECS].filter((c) => c !== 'none') : [];
+      o.codecs = adding ? [...KNOWN_CODECS].filter((c) => c !== 'none') : [];
       continue;
     }
     if (!KNOWN_CODECS.has(name))
-      throw new BadValue(`Cannot ${allow ? 'allow' : 'disallow'} unknown format '${name}'`);
+      throw new BadValue(`Cannot ${adding ? 'allow' : 'disallow'} unknown format '${name}'`);
     o.codecs = o.codecs.filter((c) => c !== name);
-    if (allow) o.codecs.push(name);
+    if (adding) o.codecs.push(name);
   }
   o.values.set('allow', o.codecs.length ? `(${o.codecs.join('|')})` : '(nothing)');
 }
