@@ -68,11 +68,19 @@ test('templates and #include', () => {
 });
 
 test('an unknown option: Asterisk message with file and line, the object is not created', () => {
-  const { cfg, dir } = load('[alice]\ntype = endpoint\ncontext = x\nqualify = yes\n\n[bob]\ntype = endpoint\n');
+  const { cfg, dir } = load(
+    '[alice]\ntype = endpoint\ncontext = x\nqualify = yes\n\n[bob]\ntype = endpoint\n',
+  );
   assert.deepEqual(ids(cfg, 'endpoint'), ['bob']);
   const m = messages(cfg);
-  assert.equal(m[0], `Could not find option suitable for category 'alice' named 'qualify' at line 4 of ${join(dir, 'pjsip.conf')}`);
-  assert.equal(m[1], `${join(dir, 'pjsip.conf')}:1: Could not create an object of type 'endpoint' with id 'alice' from configuration file '${join(dir, 'pjsip.conf')}'`);
+  assert.equal(
+    m[0],
+    `Could not find option suitable for category 'alice' named 'qualify' at line 4 of ${join(dir, 'pjsip.conf')}`,
+  );
+  assert.equal(
+    m[1],
+    `${join(dir, 'pjsip.conf')}:1: Could not create an object of type 'endpoint' with id 'alice' from configuration file '${join(dir, 'pjsip.conf')}'`,
+  );
   assert.equal(cfg.diagnostics[0].line, 4);
   assert.equal(cfg.diagnostics[0].level, 'error');
 });
@@ -108,7 +116,7 @@ test('refused values: file, line and reason', () => {
   assert.equal(val(ok, 'qualify_timeout'), '1.500000');
 });
 
-test("apply checks: registrations and identifies Asterisk would not create", () => {
+test('apply checks: registrations and identifies Asterisk would not create', () => {
   const { cfg } = load(
     [
       '[r1]', 'type = registration', 'client_uri = sip:me@127.0.0.1', '',
@@ -119,11 +127,16 @@ test("apply checks: registrations and identifies Asterisk would not create", () 
   );
   const m = messages(cfg).map((x) => x.replace(/^.*?:\d+: /, ''));
   assert.ok(m.includes("No server URI specified on outbound registration 'r1'"));
-  assert.ok(m.includes("Line support has been enabled on outbound registration 'r2' without providing an endpoint"));
+  assert.ok(
+    m.includes("Line support has been enabled on outbound registration 'r2' without providing an endpoint"),
+  );
   assert.ok(m.includes("Identify 'i1' missing required endpoint name."));
   assert.deepEqual(ids(cfg, 'registration'), []);
   assert.deepEqual(ids(cfg, 'identify'), ['i2']);
-  assert.equal(val(cfg.objects.get('identify')![0], 'match'), '10.0.0.0/255.255.0.0,192.168.1.10:5062/255.255.255.255');
+  assert.equal(
+    val(cfg.objects.get('identify')![0], 'match'),
+    '10.0.0.0/255.255.0.0,192.168.1.10:5062/255.255.255.255',
+  );
 });
 
 test('a duplicate object of one type makes the whole type fail, as in res_sorcery_config', () => {

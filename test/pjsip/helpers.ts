@@ -63,3 +63,84 @@ export async function startPjsipServer(
     },
   };
 }
+
+/** A bare UDP SIP peer for the wire tests: sends requests, collects every datagram it receives. */
+export class UdpPeer {
+  readonly received: string[] = [];
+  /** Answers requests it receives (default: 200 OK); return null to stay silent. */
+  answer: (req: string) => string | null = (req) => okFor(req);
+  private constructor(
+    private readonly sock: import('node:dgram').Socket,
+    readonly port: number,
+  ) {
+    sock.on('message', (d, r) => {
+      const text = d.toString('latin1');
+      this.received.push(text);
+      if (!text.startsWith('SIP/2.0')) {
+        const res = this.answer(text);
+        if (res) sock.send(Buffer.from(res, 'latin1'), r.port, r.address);
+      }
+    });
+  }
+
+  static async open(): Promise<UdpPeer> {
+    const dgram = await import('node:dgram');
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    return new UdpPeer(s, s.address().port);
+  }
+
+  send(text: string, port: number): void {
+    this.sock.send(Buffer.from(text, 'latin1'), port, '127.0.0.1');
+  }
+
+  /** Sends a request and waits for its final response (matched by CSeq). */
+  async request(text: string, port: number, ms = 3000): Promise<string> {
+    const cseq = /\r\nCSeq: *([^\r]+)/i.exec(text)?.[1] ?? '';
+    const start = this.received.length;
+    this.send(text, port);
+    const end = Date.now() + ms;
+    for (;;) {
+      const got = this.received
+        .slice(start)
+        .find(
+          (m) =>
+            /^SIP\/2\.0 [2-6]/.test(m) &&
+            new RegExp(`\\r\\nCSeq: *${cseq.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\n`, 'i').test(m),
+        );
+      if (got) return got;
+      if (Date.now() > end) throw new Error(`no response to ${text.split('\r\n')[0]}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  requests(method: string): string[] {
+    return this.received.filter((m) => m.startsWith(method + ' '));
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((r) => this.sock.close(() => r()));
+  }
+}
+
+/** `header: value` of a SIP message (first one), or undefined. */
+export function sipHeader(msg: string, name: string): string | undefined {
+  const m = new RegExp(`\\r\\n${name}: *([^\\r]*)\\r\\n`, 'i').exec(msg);
+  return m?.[1];
+}
+
+/** A 200 OK echoing Via, From, To (with a tag), Call-ID and CSeq. */
+export function okFor(req: string, code = '200 OK', extra: string[] = []): string {
+  const lines = req.split('\r\n\r\n', 1)[0].split('\r\n').slice(1);
+  const keep = lines.filter((l) => /^(via|from|call-id|cseq):/i.test(l));
+  const to = lines.find((l) => /^to:/i.test(l)) ?? 'To: <sip:x@127.0.0.1>';
+  return [
+    'SIP/2.0 ' + code,
+    ...keep,
+    /;tag=/.test(to) ? to : to + ';tag=peer1',
+    ...extra,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}

@@ -19,8 +19,10 @@ import { TransactionLayer, responseVias } from '../../sip/transaction.js';
 import { buildResponse, randomHex, type SipRequest } from '../../sip/message.js';
 import type { Addr } from '../../sip/transport.js';
 import { formatDiagnostic, loadPjsipConf, num, val, type PjsipConfig } from './config.js';
-import { PjsipState, type Contact, type ContactStatusType } from './state.js';
+import { PjsipState, type Contact } from './state.js';
 import { Qualifier } from './qualify.js';
+import { Registrar } from './registrar.js';
+import { OutboundRegistrations } from './registration.js';
 import {
   aorDetailFields,
   bindAddress,
@@ -45,13 +47,29 @@ export {
 } from './config.js';
 
 /** A contact's reachability changed (main/stasis_endpoints.c contactstatus_to_ami). */
-export const CONTACT_STATUS = defineEvent<{ c: Contact }>('ContactStatus', 'system', ({ c }) => [
-  ['URI', c.uri],
-  ['ContactStatus', c.status],
-  ['AOR', c.aor],
-  ['EndpointName', c.endpointName],
-  ...(c.status === 'Reachable' ? ([['RoundtripUsec', String(c.rtt)]] as const) : []),
-]);
+export const CONTACT_STATUS = defineEvent<{ c: Contact; endpoint: string }>(
+  'ContactStatus',
+  'system',
+  ({ c, endpoint }) => [
+    ['URI', c.uri],
+    ['ContactStatus', c.status],
+    ['AOR', c.aor],
+    ['EndpointName', endpoint],
+    ['RoundtripUsec', String(c.rtt)],
+  ],
+);
+
+/** An outbound registration was answered (ast_system_publish_registry, channel type PJSIP). */
+export const PJSIP_REGISTRY = defineEvent<{ username: string; domain: string; status: string }>(
+  'Registry',
+  'system',
+  (p) => [
+    ['ChannelType', 'PJSIP'],
+    ['Username', p.username],
+    ['Domain', p.domain],
+    ['Status', p.status],
+  ],
+);
 
 /** The endpoint's state as a peer (peerstatus_to_ami): ChannelType PJSIP. */
 export const PJSIP_PEER_STATUS = defineEvent<{ endpoint: string; status: string }>(
@@ -111,9 +129,29 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
   const transport = new UdpTransport(opts.log, (msg, src) => txns.receive(msg, src));
   const txns = new TransactionLayer(transport, (req, src) => onRequest(req, src));
 
-  const endpointOfAor = (aorId: string): string => {
-    for (const ep of state.list('endpoint')) if (state.aorsOf(ep).some((a) => a.id === aorId)) return ep.id;
-    return '';
+  /** Endpoints whose `aors` name this aor (each publishes the contact's state). */
+  const endpointsOfAor = (aorId: string): string[] =>
+    state
+      .list('endpoint')
+      .filter((ep) => state.aorsOf(ep).some((a) => a.id === aorId))
+      .map((ep) => ep.id);
+
+  // ast_endpoint state per endpoint: PeerStatus is published when it changes.
+  const online = new Map<string, boolean>();
+  for (const ep of state.list('endpoint')) online.set(ep.id, state.deviceState(ep) !== 'Unavailable');
+
+  const publishContact = (c: Contact): void => {
+    for (const name of endpointsOfAor(c.aor)) {
+      manager?.raise(CONTACT_STATUS, { c, endpoint: name });
+      const ep = state.find('endpoint', name);
+      if (!ep) continue;
+      const now = state.deviceState(ep) !== 'Unavailable';
+      if (online.get(name) !== now) {
+        online.set(name, now);
+        opts.log.info(`Endpoint ${name} is now ${now ? 'Reachable' : 'Unreachable'}`);
+        manager?.raise(PJSIP_PEER_STATUS, { endpoint: name, status: now ? 'Reachable' : 'Unreachable' });
+      }
+    }
   };
 
   const qualifier = new Qualifier({
@@ -123,27 +161,45 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     userAgent,
     maxInitial: global ? num(global, 'max_initial_qualify_time') : 0,
     random: opts.random ?? Math.random,
-    changed: (c: Contact, old: ContactStatusType) => {
-      const ep = endpointOfAor(c.aor);
-      if (!c.endpointName) c.endpointName = ep;
-      manager?.raise(CONTACT_STATUS, { c });
-      // The endpoint goes online/offline with its first/last usable contact.
-      const epObj = state.find('endpoint', ep);
-      if (epObj) {
-        const wasOnline = old === 'Reachable' || old === 'NonQualified';
-        const online = c.status === 'Reachable' || c.status === 'NonQualified';
-        if (wasOnline !== online) {
-          const any = state.deviceState(epObj) !== 'Unavailable';
-          if (online === any)
-            manager?.raise(PJSIP_PEER_STATUS, { endpoint: ep, status: online ? 'Reachable' : 'Unreachable' });
-        }
-      }
+    changed: (c: Contact) => publishContact(c),
+  });
+
+  const registrar = new Registrar({
+    state,
+    txns,
+    log: opts.log,
+    userAgent,
+    realm: (global && val(global, 'default_realm')) || 'asterisk',
+    identifierOrder: ((global && val(global, 'endpoint_identifier_order')) || 'ip,username,anonymous')
+      .split(',')
+      .map((x) => x.trim()),
+    contactAdded: (c) => {
+      publishContact(c);
+      if (c.qualifyFrequency > 0) qualifier.schedule(c, 0);
     },
+    contactUpdated: () => undefined,
+    contactRemoved: (c) => {
+      qualifier.forget(c);
+      c.status = 'Removed';
+      c.rtt = 0;
+      publishContact(c);
+    },
+  });
+
+  const outbound = new OutboundRegistrations({
+    state,
+    transport,
+    txns,
+    userAgent,
+    log: opts.log,
+    random: opts.random ?? Math.random,
+    registry: (username, domain, status) => manager?.raise(PJSIP_REGISTRY, { username, domain, status }),
   });
 
   /** Requests: answer OPTIONS (res_pjsip's options module); others get 501 until the registrar lands. */
   function onRequest(req: SipRequest, src: Addr): void {
     if (req.method === 'ACK') return;
+    if (req.method === 'REGISTER') return registrar.register(req, src);
     if (req.method === 'OPTIONS') {
       txns.respond(
         req,
@@ -174,7 +230,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
   const actions: ActionSpec[] = [
     {
       name: 'PJSIPShowEndpoints',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         const eps = state.sorted('endpoint');
@@ -186,7 +242,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowEndpoint',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         const name = ctx.get('Endpoint');
@@ -216,7 +272,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowAors',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         const aors = state.sorted('aor');
@@ -228,7 +284,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowAuths',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         const auths = state.sorted('auth');
@@ -240,7 +296,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowContacts',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         // Only sorcery contacts (registered ones): an aor's `contact =` is not listed (Asterisk #807).
@@ -256,7 +312,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowRegistrationsInbound',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         const aors = state.sorted('aor');
@@ -267,7 +323,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowRegistrationInboundContactStatuses',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         ctx.listStart('Following are ContactStatusEvents for each Inbound registration');
@@ -307,7 +363,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowSubscriptionsInbound',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         // No SUBSCRIBE is accepted yet, so there is never an inbound subscription to list.
@@ -317,7 +373,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowSubscriptionsOutbound',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => {
         ctx.listStart('Following are Events for each outbound Subscription');
@@ -326,7 +382,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     },
     {
       name: 'PJSIPShowResourceLists',
-      privilege: ['system', 'reporting'],
+      privilege: ['system'],
       list: true,
       handler: (ctx) => errorLf(ctx, 'No resource lists found'),
     },
@@ -343,6 +399,37 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       },
     },
   ];
+
+  actions.push(
+    {
+      name: 'PJSIPRegister',
+      privilege: ['system', 'reporting'],
+      handler: (ctx) => {
+        const name = ctx.get('Registration');
+        if (!name) return ctx.error('Registration parameter missing.');
+        if (name === '*all') {
+          for (const n of outbound.names()) outbound.reregister(n);
+          return ctx.ack('Reregistrations queued.');
+        }
+        if (!outbound.reregister(name)) return errorLf(ctx, 'Unable to retrieve registration entry');
+        ctx.ack('Reregistration sent');
+      },
+    },
+    {
+      name: 'PJSIPUnregister',
+      privilege: ['system', 'reporting'],
+      handler: (ctx) => {
+        const name = ctx.get('Registration');
+        if (!name) return ctx.error('Registration parameter missing.');
+        if (name === '*all') {
+          for (const n of outbound.names()) outbound.unregister(n);
+          return ctx.ack('Unregistrations queued.');
+        }
+        if (!outbound.unregister(name)) return errorLf(ctx, 'Unable to retrieve registration entry');
+        ctx.ack('Unregistration sent');
+      },
+    },
+  );
 
   function qualifyEndpointObj(name: string): boolean {
     const ep = state.find('endpoint', name);
@@ -415,7 +502,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
   const mod: PjsipModule = {
     name: 'chan_pjsip',
     requires: ['manager'],
-    events: [CONTACT_STATUS, PJSIP_PEER_STATUS],
+    events: [CONTACT_STATUS, PJSIP_PEER_STATUS, PJSIP_REGISTRY],
     state,
     address: () => transport.address(),
     qualifyEndpoint: (name) => qualifyEndpointObj(name),
@@ -429,9 +516,12 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       bound = { host: opts.bindOverride?.host ?? b.host, port: opts.bindOverride?.port ?? b.port };
       if (udp || opts.bindOverride) await transport.bind(bound.host, bound.port);
       qualifier.start();
+      outbound.start();
     },
     async stop(): Promise<void> {
       qualifier.stop();
+      outbound.stop();
+      registrar.stop();
       txns.cancelAll();
       await transport.close();
     },
