@@ -335,7 +335,7 @@ function registrationBody(st: PjsipState, ctx: CliContext, r: PjObject, now: num
   const exp = s ? s.expires - now : 0;
   const tail = s ? ` (exp. ${Math.abs(exp)}${exp < 0 ? 's ago)' : 's)'}` : '';
   ctx.out.push(
-    ` ${r.id}/${left(val(r, 'server_uri'), w)}  ${left(auth, 26, 1e9)}  ${left(s?.status ?? 'Unregistered', 16, 1e9)}${tail}`,
+    ` ${r.id}/${left(val(r, 'server_uri'), w)}  ${left(auth, 26, 1e9)}  ${left(s?.status ?? 'Unregistered', 16, 1e9)} ${tail}`,
   );
   details(ctx, r);
 }
