@@ -16,11 +16,12 @@ import type { Logger } from '../../logger.js';
 import { DEFAULT_PROFILE, type ReleaseProfile } from '../../profiles/index.js';
 import { UdpTransport } from '../../sip/transport.js';
 import { TransactionLayer, responseVias } from '../../sip/transaction.js';
-import { buildResponse, randomHex, type SipRequest } from '../../sip/message.js';
+import { buildResponse, newBranch, randomHex, type SipRequest } from '../../sip/message.js';
 import type { Addr } from '../../sip/transport.js';
 import { formatDiagnostic, loadPjsipConf, num, val, type PjsipConfig } from './config.js';
 import { PjsipState, type Contact } from './state.js';
-import { Qualifier } from './qualify.js';
+import { Qualifier, contactAddr } from './qualify.js';
+import { buildNotify, loadNotifyConf, type NotifyContent, type NotifyItems } from './notify.js';
 import { Registrar } from './registrar.js';
 import { OutboundRegistrations } from './registration.js';
 import {
@@ -107,6 +108,17 @@ export interface PjsipModule extends AmiModule {
 /** PJSIP error messages end with a bare LF inside the value (astman_send_error_va with "\n"). */
 function errorLf(ctx: ActionContext, message: string): void {
   ctx.append('Response: Error\r\n' + ctx.idLine() + 'Message: ' + message + '\n\r\n\r\n');
+}
+
+/** astman_get_variables_order(ORDER_NATURAL): every Variable header, comma lists split, name=value. */
+function notifyVariables(lines: string[]): NotifyItems {
+  const out: NotifyItems = [];
+  for (const line of lines)
+    for (const item of line.split(',')) {
+      const eq = item.indexOf('=');
+      if (eq > 0) out.push([item.slice(0, eq), item.slice(eq + 1)]);
+    }
+  return out;
 }
 
 const USAGE: Record<string, string> = {
@@ -391,9 +403,10 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       privilege: ['system', 'reporting'],
       handler: (ctx) => {
         const name = ctx.get('Endpoint');
-        if (!name) return errorLf(ctx, 'Endpoint parameter missing.');
+        if (!name) return ctx.error('Endpoint parameter missing.');
         const ep = state.find('endpoint', name);
-        if (!ep) return errorLf(ctx, `Unable to retrieve endpoint ${name}`);
+        if (!ep) return errorLf(ctx, 'Unable to retrieve endpoint');
+        if (!val(ep, 'aors')) return errorLf(ctx, 'No AoRs configured for endpoint');
         qualifyEndpointObj(ep.id);
         ctx.ack('Endpoint found, will qualify');
       },
@@ -430,6 +443,81 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       },
     },
   );
+
+  const notifyOptions = loadNotifyConf(opts.configDir);
+
+  /** ast_sip_create_request("NOTIFY") to one URI, with the built headers and body. */
+  function sendNotify(uri: string, n: NotifyContent): boolean {
+    const dest = contactAddr(uri);
+    if (!dest) return false;
+    const us = transport.ourHostPort(dest);
+    const host = transport.ourHostFor(dest);
+    const headers: Array<[string, string]> = [
+      ['Via', `SIP/2.0/UDP ${us};rport;branch=${newBranch()}`],
+      ['From', `<sip:asterisk@${host}>;tag=${randomHex(16)}`],
+      ['To', `<${uri}>`],
+      ['Contact', `<sip:asterisk@${us}>`],
+      ['Call-ID', randomHex(16)],
+      ['CSeq', `${Math.floor((opts.random ?? Math.random)() * 30000) + 1} NOTIFY`],
+      ['Max-Forwards', '70'],
+      ['User-Agent', userAgent],
+      ...n.headers,
+    ];
+    if (n.contentType) headers.push(['Content-Type', n.contentType]);
+    txns.sendRequest(
+      { kind: 'request', method: 'NOTIFY', uri, headers, body: Buffer.from(n.body, 'utf8') },
+      dest,
+      () => undefined,
+      () => undefined,
+    );
+    return true;
+  }
+
+  actions.push({
+    name: 'PJSIPNotify',
+    privilege: ['system'],
+    handler: (ctx) => {
+      let endpoint = ctx.get('Endpoint');
+      const uri = ctx.get('URI');
+      const channel = ctx.get('Channel');
+      const variables = ctx.get('Variable');
+      const option = ctx.get('Option');
+      const count = [endpoint, uri, channel].filter((x) => x).length;
+      if ((option && variables) || (!option && !variables))
+        return ctx.error(
+          'PJSIPNotify requires either an Option or Variable(s).You must use only one of them.',
+        );
+      if (count > 1)
+        return ctx.error(
+          'PJSIPNotify requires either an endpoint name, a SIP URI, or a channel.  You must use only one of them.',
+        );
+      if (!endpoint && !uri) {
+        // PJSIP channels do not exist yet, so no channel can be found.
+        if (channel) return ctx.error('Channel not found');
+        return ctx.error('PJSIPNotify requires either an endpoint name, a SIP URI, or a channel.');
+      }
+      let items: NotifyItems;
+      if (option) {
+        const o = notifyOptions.get(option);
+        if (!o) return errorLf(ctx, `Unable to find notify type '${option}'`);
+        items = o;
+      } else items = notifyVariables(ctx.getAll('Variable'));
+      const content = buildNotify(items, opts.log);
+      if (uri) {
+        // notify_uri sends through default_outbound_endpoint; amikit sends straight to the URI.
+        sendNotify(uri, content);
+        return ctx.ack('NOTIFY sent');
+      }
+      if (/^sip\//i.test(endpoint)) endpoint = endpoint.slice(4);
+      if (/^pjsip\//i.test(endpoint)) endpoint = endpoint.slice(6);
+      const ep = state.find('endpoint', endpoint);
+      if (!ep) return ctx.error(`Unable to retrieve endpoint ${endpoint}`);
+      if (!val(ep, 'aors')) opts.log.warn('Unable to NOTIFY - endpoint has no configured AORs');
+      for (const aor of state.aorsOf(ep))
+        for (const c of state.contactsOf(aor.id)) sendNotify(c.uri, content);
+      ctx.ack('NOTIFY sent');
+    },
+  });
 
   function qualifyEndpointObj(name: string): boolean {
     const ep = state.find('endpoint', name);
@@ -491,9 +579,16 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
             ],
             failed: true,
           };
-        if (!qualifyEndpointObj(args[0]))
-          return { lines: [`Unable to retrieve endpoint ${args[0]}`], failed: true };
-        return { lines: [`Qualify for endpoint ${args[0]} ... requested`] };
+        const ep = state.find('endpoint', args[0]);
+        if (!ep) return { lines: [`Unable to retrieve endpoint ${args[0]}`], failed: true };
+        if (!val(ep, 'aors'))
+          return { lines: [`No AORs configured for endpoint '${args[0]}'`], failed: true };
+        const lines: string[] = [];
+        for (const aor of state.aorsOf(ep)) {
+          lines.push(`Qualifying AOR '${aor.id}' on endpoint '${ep.id}'`);
+          for (const c of state.contactsOf(aor.id)) qualifier.poke(c);
+        }
+        return { lines };
       },
     });
   };
