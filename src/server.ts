@@ -19,6 +19,7 @@ import { PACKAGE_ROOT } from './spec.js';
 import { DEFAULT_PROFILE, httpServerName, type ReleaseProfile } from './profiles/index.js';
 import type { AmiModule } from './manager/module.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
+import { createPjsipModule } from './modules/pjsip/index.js';
 import { buildPbxForConfig, createConfiguredCore, type RunningPbx } from './modules/core/index.js';
 import { createQueueModule } from './modules/queue/index.js';
 import { createMiscModule } from './modules/misc/index.js';
@@ -41,6 +42,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** Load chan_sip (default true; SIP tests add their own instance). */
   sip?: boolean;
+  /** Load the PJSIP module where the release has it (default true; PJSIP tests add their own). */
+  pjsip?: boolean;
   /** Where astdb (SQLite) and cdr-csv/Master.csv live; undefined: astdb in memory, no CSV. */
   dataDir?: string;
   /** Run the telephony core on a virtual clock, driven by the SimClock action. */
@@ -109,6 +112,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   if (opts.queues === false) skipped.add('app_queue');
   // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
   if (opts.sip === false || !existsSync(join(configDir, 'sip.conf'))) skipped.add('chan_sip');
+  if (opts.pjsip === false) skipped.add('chan_pjsip');
   const has = (name: string): boolean => profile.modules.includes(name) && !skipped.has(name);
 
   // Built in the order their objects need each other: the telephony core first, chan_sip reporting
@@ -157,6 +161,21 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
         }),
       );
     if (sip) modules.set('chan_sip', sip);
+    // The PJSIP module (on releases that have it): pjsip.conf is read here, so a syntax error
+    // refuses the start; --sip-port / --bind move its UDP listener as they move chan_sip's.
+    if (has('chan_pjsip'))
+      modules.set(
+        'chan_pjsip',
+        createPjsipModule({
+          configDir,
+          profile,
+          bindOverride:
+            opts.sipPort !== undefined || opts.bind !== undefined
+              ? { host: opts.bind, port: opts.sipPort }
+              : undefined,
+          log: log.child({ module: 'chan_pjsip' }),
+        }),
+      );
     await manager.loadModules(profile.modules.filter((n) => has(n)).map((n) => moduleOf(modules, n)));
   } catch (e) {
     // Nothing half-started stays behind: modules stop, the telephony core (astdb) closes.
@@ -271,6 +290,8 @@ const KNOWN_FILES = new Set([
   'http.conf',
   'extensions.conf',
   'sip.conf',
+  'pjsip.conf',
+  'pjsip_notify.conf',
   'queues.conf',
   'queuerules.conf',
   'cdr.conf',

@@ -44,6 +44,7 @@ export async function startPjsipServer(
     httpPort: 0,
     sipPort: 0,
     sip: false,
+    pjsip: false,
     profile: TEST_PROFILE_22,
   });
   const pjsip = createPjsipModule({
