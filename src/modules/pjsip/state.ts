@@ -67,11 +67,7 @@ export class PjsipState {
     this.objects = cfg.objects;
     for (const aor of this.list('aor')) {
       const list: Contact[] = [];
-      for (const uri of aor.contacts) {
-        const c = this.newContact(aor, uri, true);
-        c.id = `${aor.id}@@${md5(uri)}`;
-        list.push(c);
-      }
+      for (const uri of aor.contacts) list.push(this.newContact(aor, uri, true));
       list.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
       this.contacts.set(aor.id, list);
     }
@@ -100,7 +96,9 @@ export class PjsipState {
       qualify2xxOnly: permanent ? false : val(aor, 'qualify_2xx_only') === 'true',
       authenticateQualify: permanent ? false : val(aor, 'authenticate_qualify') === 'true',
       outboundProxy: permanent ? '' : val(aor, 'outbound_proxy'),
-      status: freq > 0 ? 'Unknown' : 'NonQualified',
+      // ast_res_pjsip_find_or_create_contact_status: every new contact starts CREATED (its label is
+      // NonQualified); a qualified aor's first OPTIONS turns it Reachable or Unreachable.
+      status: 'NonQualified',
       rtt: 0,
     };
   }
