@@ -4,6 +4,7 @@
  * formatters of pjsip_cli.c (CLI_INDENT_TO_SPACES, CLI_LAST_TABSTOP, the header fillers).
  */
 import type { Pairs } from '../../manager/context.js';
+import type { Pattern } from '../../pattern/index.js';
 import { TYPES, toCamel } from './options.js';
 import { formatMatch, num, val, type PjObject } from './config.js';
 import { SHORT_STATUS, type Contact, type PjsipState } from './state.js';
@@ -354,6 +355,8 @@ export function cliTraverse(
   container: boolean,
   id: string | undefined,
   now: number,
+  /** `like <regex>` of the list commands: ids it matches (contacts: their aor). */
+  like?: Pattern,
 ): { lines: string[]; failed?: boolean } {
   const ctx: CliContext = {
     out: [''],
@@ -373,8 +376,10 @@ export function cliTraverse(
   };
   const objs = (): Array<PjObject | Contact> =>
     kind === 'contact'
-      ? [...st.allContacts()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      : st.sorted(kind);
+      ? [...st.allContacts()]
+          .filter((c) => !like || like.testHead(c.aor))
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      : st.sorted(kind).filter((o) => !like || like.testHead(o.id));
   const body = (o: PjObject | Contact): void => {
     if (kind === 'contact') return contactBody(ctx, o as Contact);
     const p = o as PjObject;

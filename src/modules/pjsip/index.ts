@@ -12,6 +12,7 @@ import type { AmiModule } from '../../manager/module.js';
 import type { ActionSpec } from '../../manager/action.js';
 import type { CliResult } from '../../manager/cli.js';
 import { defineEvent } from '../../manager/event-def.js';
+import { PatternError, tryCompilePattern } from '../../pattern/index.js';
 import type { Logger } from '../../logger.js';
 import { DEFAULT_PROFILE, type ReleaseProfile } from '../../profiles/index.js';
 import { UdpTransport } from '../../sip/transport.js';
@@ -541,11 +542,20 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     for (const [word, kind] of kinds) {
       const title = word.charAt(0).toUpperCase() + word.slice(1);
       for (const verb of ['show', 'list'] as const) {
+        const usage = `Usage: pjsip ${verb} ${plural(word)} [ like <pattern> ]\n       ${verb === 'show' ? 'Show' : 'List'} the configured PJSIP ${title}s\n       Optional regular expression pattern is used to filter the list.`;
         m.cli.register({
           words: ['pjsip', verb, plural(word)],
           summary: `${verb === 'show' ? 'Show' : 'List'} PJSIP ${title}s`,
-          usage: `Usage: pjsip ${verb} ${plural(word)} [ like <pattern> ]\n       ${verb === 'show' ? 'Show' : 'List'} the configured PJSIP ${title}s\n       Optional regular expression pattern is used to filter the list.`,
-          handler: (): CliResult => cliTraverse(state, kind, verb === 'show', true, undefined, now()),
+          usage,
+          handler: (args): CliResult => {
+            // ast_sip_cli_traverse_objects: `like <regex>` filters by id; other words are ignored.
+            if (args[0] !== 'like') return cliTraverse(state, kind, verb === 'show', true, undefined, now());
+            if (!args[1]) return { lines: usage.split('\n'), failed: true };
+            const re = tryCompilePattern(args[1]);
+            if (re instanceof PatternError)
+              return { lines: [`No container returned for object type ${kind}.`], failed: true };
+            return cliTraverse(state, kind, verb === 'show', true, undefined, now(), re);
+          },
         });
       }
       if (
