@@ -43,7 +43,7 @@ after(async () => {
 
 function register(
   user: string,
-  opts: { contactUser?: string; expires?: number; auth?: string; contact?: string } = {},
+  opts: { contactUser?: string; expires?: number; auth?: string; contact?: string; to?: string } = {},
 ): string {
   const contact = opts.contact ?? `<sip:${opts.contactUser ?? user}@127.0.0.1:${phone.port}>`;
   return [
@@ -51,7 +51,7 @@ function register(
     `Via: SIP/2.0/UDP 127.0.0.1:${phone.port};branch=z9hG4bK${md5(String(Math.random())).slice(0, 12)};rport`,
     'Max-Forwards: 70',
     `From: <sip:${user}@127.0.0.1>;tag=ph${cseq}`,
-    `To: <sip:${user}@127.0.0.1>`,
+    `To: <sip:${opts.to ?? user}@127.0.0.1>`,
     `Call-ID: reg-${user}@127.0.0.1`,
     `CSeq: ${cseq++} REGISTER`,
     `Contact: ${contact}`,
@@ -81,7 +81,7 @@ function authFor(challenge: string, user: string, secret: string): string {
 async function registerWithAuth(
   user: string,
   secret: string,
-  opts: { contactUser?: string; expires?: number } = {},
+  opts: { contactUser?: string; expires?: number; to?: string } = {},
 ): Promise<string> {
   const first = await phone.request(register(user, opts), sipPort);
   assert.match(first, /^SIP\/2\.0 401 Unauthorized/);
@@ -201,11 +201,81 @@ test('remove_existing makes room; a registered contact of a qualified aor is qua
   );
 });
 
-test('an unknown aor is 404; a request from no endpoint is challenged, then refused', async () => {
+test('a request from no endpoint is challenged, and challenged again (never passes), with security events', async () => {
+  const n = ami.msgs.length;
   const first = await phone.request(register('nobody'), sipPort);
   assert.match(first, /^SIP\/2\.0 401/);
   const second = await phone.request(register('nobody', { auth: authFor(first, 'nobody', 'x') }), sipPort);
-  assert.match(second, /^SIP\/2\.0 403/);
+  assert.match(second, /^SIP\/2\.0 401/);
+  await waitFor(
+    () => ami.msgs.slice(n).filter((m) => hdr(m, 'Privilege') === 'security,all').length >= 4,
+    2000,
+    'security events',
+  );
+  const sec = ami.msgs.slice(n).filter((m) => hdr(m, 'Privilege') === 'security,all');
+  assert.deepEqual(
+    sec.map((m) => [hdr(m, 'Event'), hdr(m, 'AccountID')]),
+    [
+      ['InvalidAccountID', 'nobody'],
+      ['ChallengeSent', '<unknown>'],
+      ['InvalidAccountID', 'nobody'],
+      ['ChallengeResponseFailed', '<unknown>'],
+    ],
+  );
+  const crf = sec[3];
+  assert.deepEqual(
+    crf.map(([k]) => k),
+    [
+      'Event',
+      'Privilege',
+      'EventTV',
+      'Severity',
+      'Service',
+      'EventVersion',
+      'AccountID',
+      'SessionID',
+      'LocalAddress',
+      'RemoteAddress',
+      'Challenge',
+      'Response',
+      'ExpectedResponse',
+    ],
+  );
+  assert.equal(hdr(crf, 'Service'), 'PJSIP');
+  assert.equal(hdr(crf, 'Severity'), 'Error');
+  assert.equal(hdr(crf, 'SessionID'), 'reg-nobody@127.0.0.1');
+  assert.equal(hdr(crf, 'LocalAddress'), `IPV4/UDP/127.0.0.1/${sipPort}`);
+  assert.equal(hdr(crf, 'RemoteAddress'), `IPV4/UDP/127.0.0.1/${phone.port}`);
+  assert.match(hdr(crf, 'Challenge') ?? '', /^\d+\/[0-9a-f]{32}$/);
+});
+
+test('an identified endpoint: ChallengeSent, then SuccessfulAuth (UsingPassword 1) or ChallengeResponseFailed', async () => {
+  const n = ami.msgs.length;
+  const ok = await registerWithAuth('test-201', 'test201secret', { expires: 0 });
+  assert.match(ok, /^SIP\/2\.0 200/);
+  const first = await phone.request(register('test-201'), sipPort);
+  await phone.request(register('test-201', { auth: authFor(first, 'test-201', 'wrong') }), sipPort);
+  await waitFor(
+    () => ami.msgs.slice(n).filter((m) => hdr(m, 'Privilege') === 'security,all').length >= 4,
+    2000,
+    'security events',
+  );
+  const sec = ami.msgs.slice(n).filter((m) => hdr(m, 'Privilege') === 'security,all');
+  assert.deepEqual(
+    sec.map((m) => [hdr(m, 'Event'), hdr(m, 'AccountID'), hdr(m, 'Severity')]),
+    [
+      ['ChallengeSent', 'test-201', 'Informational'],
+      ['SuccessfulAuth', 'test-201', 'Informational'],
+      ['ChallengeSent', 'test-201', 'Informational'],
+      ['ChallengeResponseFailed', 'test-201', 'Error'],
+    ],
+  );
+  assert.equal(hdr(sec[1], 'UsingPassword'), '1');
+});
+
+test('an aor the endpoint does not list is 404', async () => {
+  const res = await registerWithAuth('test-201', 'test201secret', { to: 'test-205' });
+  assert.match(res, /^SIP\/2\.0 404 Not Found/);
 });
 
 test('the module registers its actions with the privileges and list flags of the spec', () => {

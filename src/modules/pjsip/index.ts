@@ -12,6 +12,9 @@ import type { AmiModule } from '../../manager/module.js';
 import type { ActionSpec } from '../../manager/action.js';
 import type { CliResult } from '../../manager/cli.js';
 import { defineEvent } from '../../manager/event-def.js';
+import { SECURITY_EVENTS } from '../../manager/manager-events.js';
+import { formatEventTV } from '../../manager/events.js';
+import { securityAddress } from '../../manager/auth-failures.js';
 import { PatternError, tryCompilePattern } from '../../pattern/index.js';
 import type { Logger } from '../../logger.js';
 import { DEFAULT_PROFILE, type ReleaseProfile } from '../../profiles/index.js';
@@ -186,6 +189,21 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     identifierOrder: ((global && val(global, 'endpoint_identifier_order')) || 'ip,username,anonymous')
       .split(',')
       .map((x) => x.trim()),
+    security: (ev) => {
+      const local = { host: transport.ourHostFor(ev.remote), port: transport.address().port };
+      const informational = ev.name === 'SuccessfulAuth' || ev.name === 'ChallengeSent';
+      manager?.raise(SECURITY_EVENTS[ev.name], [
+        ['EventTV', formatEventTV(Date.now())],
+        ['Severity', informational ? 'Informational' : 'Error'],
+        ['Service', 'PJSIP'],
+        ['EventVersion', '1'],
+        ['AccountID', ev.accountId],
+        ['SessionID', ev.sessionId],
+        ['LocalAddress', securityAddress('UDP', local.host, local.port)],
+        ['RemoteAddress', securityAddress('UDP', ev.remote.host, ev.remote.port)],
+        ...ev.fields,
+      ]);
+    },
     contactAdded: (c) => {
       publishContact(c);
       if (c.qualifyFrequency > 0) qualifier.schedule(c, 0);
@@ -607,7 +625,14 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
   const mod: PjsipModule = {
     name: 'chan_pjsip',
     requires: ['manager'],
-    events: [CONTACT_STATUS, PJSIP_PEER_STATUS, PJSIP_REGISTRY],
+    events: [
+      CONTACT_STATUS,
+      PJSIP_PEER_STATUS,
+      PJSIP_REGISTRY,
+      ...(['InvalidAccountID', 'ChallengeSent', 'SuccessfulAuth', 'ChallengeResponseFailed'] as const).map(
+        (n) => SECURITY_EVENTS[n],
+      ),
+    ],
     state,
     address: () => transport.address(),
     qualifyEndpoint: (name) => qualifyEndpointObj(name),

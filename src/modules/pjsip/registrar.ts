@@ -36,9 +36,22 @@ export interface RegistrarContext {
   realm: string;
   /** [global] endpoint_identifier_order. */
   identifierOrder: string[];
+  /** res_pjsip/security_events.c: a security event of this request (AMI class security). */
+  security(ev: PjsipSecurityEvent): void;
   contactAdded(c: Contact): void;
   contactRemoved(c: Contact): void;
   contactUpdated(c: Contact): void;
+}
+
+/** The security events the registrar reports, with their own fields in security_events.c's order. */
+export interface PjsipSecurityEvent {
+  name: 'InvalidAccountID' | 'ChallengeSent' | 'SuccessfulAuth' | 'ChallengeResponseFailed';
+  /** The endpoint's id, `<unknown>` for the artificial endpoint, the From user for InvalidAccountID. */
+  accountId: string;
+  /** The request's Call-ID. */
+  sessionId: string;
+  remote: Addr;
+  fields: Array<[string, string]>;
 }
 
 function md5(s: string): string {
@@ -112,11 +125,36 @@ export class Registrar {
     return Math.floor(Date.now() / 1000) - ts > lifetime ? 'stale' : 'ok';
   }
 
-  private challenge(req: SipRequest, src: Addr, realm: string, stale: boolean): void {
+  /** A 401 with a fresh nonce; ChallengeSent only for a first challenge (a failed answer is reported as such). */
+  private challenge(req: SipRequest, src: Addr, realm: string, stale: boolean, accountId: string | null): void {
+    const nonce = this.nonce(src, realm);
     const value =
-      `Digest realm="${realm}",nonce="${this.nonce(src, realm)}",opaque="${randomHex(16)}",algorithm=MD5,qop="auth"` +
+      `Digest realm="${realm}",nonce="${nonce}",opaque="${randomHex(16)}",algorithm=MD5,qop="auth"` +
       (stale ? ',stale=true' : '');
+    if (accountId !== null) this.report('ChallengeSent', accountId, req, src, [['Challenge', nonce]]);
     this.respond(req, src, 401, 'Unauthorized', [['WWW-Authenticate', value]]);
+  }
+
+  private report(
+    name: PjsipSecurityEvent['name'],
+    accountId: string,
+    req: SipRequest,
+    src: Addr,
+    fields: Array<[string, string]> = [],
+  ): void {
+    this.ctx.security({ name, accountId, sessionId: getHeader(req, 'Call-ID') ?? '', remote: src, fields });
+  }
+
+  /** ast_sip_report_auth_failed_challenge_response: the nonce and hash the request carried. */
+  private failed(req: SipRequest, src: Addr, accountId: string, keys: Map<string, string> | undefined): void {
+    this.ctx.log.warn(
+      `Request 'REGISTER' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' (callid: ${getHeader(req, 'Call-ID') ?? ''}) - Failed to authenticate`,
+    );
+    this.report('ChallengeResponseFailed', accountId, req, src, [
+      ['Challenge', keys?.get('nonce') ?? ''],
+      ['Response', keys?.get('response') ?? ''],
+      ['ExpectedResponse', ''],
+    ]);
   }
 
   private respond(
@@ -143,18 +181,23 @@ export class Registrar {
     const ep = this.identify(req, src);
     const auths = ep ? state.authsOf(ep, 'auth') : [];
     const realm = (auths[0] && val(auths[0], 'realm')) || this.ctx.realm;
+    const authHeader = getHeader(req, 'Authorization');
     if (!ep) {
-      // An unidentified request is challenged like any other and can never pass (Asterisk's
-      // artificial endpoint), so that a scanner cannot tell which names exist.
-      if (!getHeader(req, 'Authorization')) return this.challenge(req, src, realm, false);
+      // Asterisk's artificial endpoint: the request is reported, challenged like any other, and its
+      // answer can never pass (it is challenged again), so that a scanner cannot tell names apart.
+      const from = parseNameAddr(getHeader(req, 'From') ?? '');
+      const name = (from ? parseUri(from.uri)?.user : undefined) ?? '';
       this.ctx.log.warn(
-        `Request '${req.method}' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' - No matching endpoint found`,
+        `Request 'REGISTER' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' (callid: ${getHeader(req, 'Call-ID') ?? ''}) - No matching endpoint found`,
       );
-      return this.respond(req, src, 403, 'Forbidden');
+      this.report('InvalidAccountID', name, req, src);
+      if (!authHeader) return this.challenge(req, src, realm, false, '<unknown>');
+      this.failed(req, src, '<unknown>', parseDigest(authHeader));
+      return this.challenge(req, src, realm, false, null);
     }
     if (auths.length) {
-      const keys = parseDigest(getHeader(req, 'Authorization') ?? '');
-      if (!keys) return this.challenge(req, src, realm, false);
+      const keys = parseDigest(authHeader ?? '');
+      if (!keys) return this.challenge(req, src, realm, false, ep.id);
       const auth = auths.find((a) => (val(a, 'username') || a.id) === keys.get('username'));
       const n = this.checkNonce(keys.get('nonce') ?? '', src, realm, num(auths[0], 'nonce_lifetime'));
       const ok =
@@ -175,13 +218,13 @@ export class Registrar {
             cnonce: keys.get('cnonce'),
           }),
         );
+      // A good digest on a nonce past its lifetime is challenged again with stale=true.
+      if (ok && n === 'stale') return this.challenge(req, src, realm, true, ep.id);
       if (!ok) {
-        this.ctx.log.warn(
-          `Request 'REGISTER' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' - Failed to authenticate`,
-        );
-        return this.challenge(req, src, realm, false);
+        this.failed(req, src, ep.id, keys);
+        return this.challenge(req, src, realm, false, null);
       }
-      if (n === 'stale') return this.challenge(req, src, realm, true);
+      this.report('SuccessfulAuth', ep.id, req, src, [['UsingPassword', '1']]);
     }
     this.registerContacts(req, src, ep);
   }
