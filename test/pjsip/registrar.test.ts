@@ -289,3 +289,20 @@ test('the module registers its actions with the privileges and list flags of the
     assert.equal(def.declared?.list, a.eventList, `${def.name} list`);
   }
 });
+
+test('OPTIONS are authenticated like any request: an endpoint with auth is challenged', async () => {
+  const opts = (user: string): string =>
+    [
+      `OPTIONS sip:127.0.0.1:${sipPort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${phone.port};branch=z9hG4bKopt${cseq};rport`,
+      `From: <sip:${user}@127.0.0.1>;tag=o${cseq}`,
+      `To: <sip:127.0.0.1:${sipPort}>`,
+      `Call-ID: opt-${cseq}@127.0.0.1`,
+      `CSeq: ${cseq++} OPTIONS`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+  assert.match(await phone.request(opts('test-201'), sipPort), /^SIP\/2\.0 401/);
+  assert.match(await phone.request(opts('nobody'), sipPort), /^SIP\/2\.0 401/);
+});

@@ -227,10 +227,13 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     registry: (username, domain, status) => manager?.raise(PJSIP_REGISTRY, { username, domain, status }),
   });
 
-  /** Requests: answer OPTIONS (res_pjsip's options module); others get 501 until the registrar lands. */
+  /** Requests: REGISTER to the registrar; OPTIONS answered 200 (res_pjsip's options module); other
+   * methods (calls, subscriptions, messages) are not built yet: 501. */
   function onRequest(req: SipRequest, src: Addr): void {
     if (req.method === 'ACK') return;
     if (req.method === 'REGISTER') return registrar.register(req, src);
+    // Every other request is identified and authenticated first (pjsip_distributor).
+    if (!registrar.authenticate(req, src)) return;
     if (req.method === 'OPTIONS') {
       txns.respond(
         req,

@@ -126,13 +126,20 @@ export class Registrar {
   }
 
   /** A 401 with a fresh nonce; ChallengeSent only for a first challenge (a failed answer is reported as such). */
-  private challenge(req: SipRequest, src: Addr, realm: string, stale: boolean, accountId: string | null): void {
+  private challenge(
+    req: SipRequest,
+    src: Addr,
+    realm: string,
+    stale: boolean,
+    accountId: string | null,
+  ): undefined {
     const nonce = this.nonce(src, realm);
     const value =
       `Digest realm="${realm}",nonce="${nonce}",opaque="${randomHex(16)}",algorithm=MD5,qop="auth"` +
       (stale ? ',stale=true' : '');
     if (accountId !== null) this.report('ChallengeSent', accountId, req, src, [['Challenge', nonce]]);
     this.respond(req, src, 401, 'Unauthorized', [['WWW-Authenticate', value]]);
+    return undefined;
   }
 
   private report(
@@ -148,7 +155,7 @@ export class Registrar {
   /** ast_sip_report_auth_failed_challenge_response: the nonce and hash the request carried. */
   private failed(req: SipRequest, src: Addr, accountId: string, keys: Map<string, string> | undefined): void {
     this.ctx.log.warn(
-      `Request 'REGISTER' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' (callid: ${getHeader(req, 'Call-ID') ?? ''}) - Failed to authenticate`,
+      `Request '${req.method}' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' (callid: ${getHeader(req, 'Call-ID') ?? ''}) - Failed to authenticate`,
     );
     this.report('ChallengeResponseFailed', accountId, req, src, [
       ['Challenge', keys?.get('nonce') ?? ''],
@@ -176,7 +183,12 @@ export class Registrar {
   }
 
   /** Handles a REGISTER; returns nothing, always answers. */
-  register(req: SipRequest, src: Addr): void {
+  /**
+   * pjsip_distributor's endpoint lookup and authenticate() for any request but ACK: the endpoint
+   * when the request may go on, undefined when it was answered (challenged) here. OPTIONS skip the
+   * check when the endpoint has allow_unauthenticated_options.
+   */
+  authenticate(req: SipRequest, src: Addr): PjObject | undefined {
     const { state } = this.ctx;
     const ep = this.identify(req, src);
     const auths = ep ? state.authsOf(ep, 'auth') : [];
@@ -188,14 +200,15 @@ export class Registrar {
       const from = parseNameAddr(getHeader(req, 'From') ?? '');
       const name = (from ? parseUri(from.uri)?.user : undefined) ?? '';
       this.ctx.log.warn(
-        `Request 'REGISTER' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' (callid: ${getHeader(req, 'Call-ID') ?? ''}) - No matching endpoint found`,
+        `Request '${req.method}' from '${getHeader(req, 'From') ?? ''}' failed for '${src.host}:${src.port}' (callid: ${getHeader(req, 'Call-ID') ?? ''}) - No matching endpoint found`,
       );
       this.report('InvalidAccountID', name, req, src);
       if (!authHeader) return this.challenge(req, src, realm, false, '<unknown>');
       this.failed(req, src, '<unknown>', parseDigest(authHeader));
       return this.challenge(req, src, realm, false, null);
     }
-    if (auths.length) {
+    const skip = req.method === 'OPTIONS' && val(ep, 'allow_unauthenticated_options') === 'true';
+    if (auths.length && !skip) {
       const keys = parseDigest(authHeader ?? '');
       if (!keys) return this.challenge(req, src, realm, false, ep.id);
       const auth = auths.find((a) => (val(a, 'username') || a.id) === keys.get('username'));
@@ -226,7 +239,13 @@ export class Registrar {
       }
       this.report('SuccessfulAuth', ep.id, req, src, [['UsingPassword', '1']]);
     }
-    this.registerContacts(req, src, ep);
+    return ep;
+  }
+
+  /** A REGISTER: authenticated, then bound. */
+  register(req: SipRequest, src: Addr): void {
+    const ep = this.authenticate(req, src);
+    if (ep) this.registerContacts(req, src, ep);
   }
 
   private registerContacts(req: SipRequest, src: Addr, ep: PjObject): void {
