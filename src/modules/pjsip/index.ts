@@ -26,7 +26,7 @@ import { formatDiagnostic, loadPjsipConf, num, val, type PjsipConfig } from './c
 import { PjsipState, type Contact } from './state.js';
 import { Qualifier, contactAddr } from './qualify.js';
 import { buildNotify, loadNotifyConf, type NotifyContent, type NotifyItems } from './notify.js';
-import { Registrar } from './registrar.js';
+import { Registrar, type RegistrarContext } from './registrar.js';
 import { OutboundRegistrations } from './registration.js';
 import {
   aorDetailFields,
@@ -139,7 +139,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
   }
   const state = new PjsipState(cfg);
   const global = state.find('global', 'global');
-  const userAgent = (global && val(global, 'user_agent')) || `Asterisk PBX ${profile.asteriskVersion}`;
+  let userAgent = (global && val(global, 'user_agent')) || `Asterisk PBX ${profile.asteriskVersion}`;
   let manager: Manager | null = null;
 
   const transport = new UdpTransport(opts.log, (msg, src) => txns.receive(msg, src));
@@ -170,7 +170,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     }
   };
 
-  const qualifier = new Qualifier({
+  const qualifyCtx = {
     state,
     transport,
     txns,
@@ -178,9 +178,10 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
     maxInitial: global ? num(global, 'max_initial_qualify_time') : 0,
     random: opts.random ?? Math.random,
     changed: (c: Contact) => publishContact(c),
-  });
+  };
+  const qualifier = new Qualifier(qualifyCtx);
 
-  const registrar = new Registrar({
+  const registrarCtx: RegistrarContext = {
     state,
     txns,
     log: opts.log,
@@ -215,17 +216,57 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       c.rtt = 0;
       publishContact(c);
     },
-  });
+  };
+  const registrar = new Registrar(registrarCtx);
 
-  const outbound = new OutboundRegistrations({
+  const outboundCtx = {
     state,
     transport,
     txns,
     userAgent,
     log: opts.log,
     random: opts.random ?? Math.random,
-    registry: (username, domain, status) => manager?.raise(PJSIP_REGISTRY, { username, domain, status }),
-  });
+    registry: (username: string, domain: string, status: string) =>
+      manager?.raise(PJSIP_REGISTRY, { username, domain, status }),
+  };
+  const outbound = new OutboundRegistrations(outboundCtx);
+
+  /**
+   * `module reload res_pjsip.so` / Reload: pjsip.conf again. A file that does not parse keeps the
+   * running configuration (as Asterisk keeps it); registered contacts of aors that are gone are
+   * removed; qualify and outbound registrations start again; the UDP socket stays where it is
+   * (Asterisk does not rebind a transport without allow_reload).
+   */
+  async function reload(): Promise<void> {
+    let next: PjsipConfig;
+    try {
+      next = load();
+    } catch (e) {
+      opts.log.error(`pjsip.conf not reloaded, the running configuration stays: ${(e as Error).message}`);
+      return;
+    }
+    for (const d of next.diagnostics) {
+      if (d.level === 'error') opts.log.error(formatDiagnostic(d));
+      else opts.log.warn(formatDiagnostic(d));
+    }
+    const aors = new Set((next.objects.get('aor') ?? []).map((a) => a.id));
+    for (const c of state.allContacts()) if (!c.permanent && !aors.has(c.aor)) registrar.remove(c);
+    state.reload(next);
+    const g = state.find('global', 'global');
+    userAgent = (g && val(g, 'user_agent')) || `Asterisk PBX ${profile.asteriskVersion}`;
+    qualifyCtx.userAgent = userAgent;
+    qualifyCtx.maxInitial = g ? num(g, 'max_initial_qualify_time') : 0;
+    registrarCtx.userAgent = userAgent;
+    registrarCtx.realm = (g && val(g, 'default_realm')) || 'asterisk';
+    registrarCtx.identifierOrder = ((g && val(g, 'endpoint_identifier_order')) || 'ip,username,anonymous')
+      .split(',')
+      .map((x) => x.trim());
+    outboundCtx.userAgent = userAgent;
+    for (const ep of state.list('endpoint'))
+      if (!online.has(ep.id)) online.set(ep.id, state.deviceState(ep) !== 'Unavailable');
+    qualifier.restart();
+    outbound.restart();
+  }
 
   /** Requests: REGISTER to the registrar; OPTIONS answered 200 (res_pjsip's options module); other
    * methods (calls, subscriptions, messages) are not built yet: 501. */
@@ -643,6 +684,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       manager = m;
       m.addActions('chan_pjsip', actions);
       registerCli(m);
+      m.registerReload('res_pjsip', reload);
       // The first UDP transport is where SIP listens (amikit runs one socket for now).
       const udp = state.list('transport').find((t) => val(t, 'protocol') === 'udp');
       const b = udp ? bindAddress(udp) : { host: '0.0.0.0', port: 5060 };
@@ -651,6 +693,7 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       qualifier.start();
       outbound.start();
     },
+    reload: () => reload(),
     async stop(): Promise<void> {
       qualifier.stop();
       outbound.stop();

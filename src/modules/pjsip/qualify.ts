@@ -57,6 +57,16 @@ export class Qualifier {
 
   stop(): void {
     this.stopped = true;
+    this.clear();
+  }
+
+  /** After a reload: every schedule starts again from the new aors. */
+  restart(): void {
+    this.clear();
+    this.start();
+  }
+
+  private clear(): void {
     for (const j of this.jobs.values()) {
       if (j.timer) clearTimeout(j.timer);
       if (j.deadline) clearTimeout(j.deadline);

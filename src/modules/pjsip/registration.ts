@@ -97,6 +97,16 @@ export class OutboundRegistrations {
     for (const c of this.clients.values()) this.cancel(c);
   }
 
+  /**
+   * After a reload: every registration starts again from its (new) configuration, as
+   * res_pjsip_outbound_registration re-creates the state of a changed registration.
+   */
+  restart(): void {
+    for (const c of this.clients.values()) this.cancel(c);
+    this.clients.clear();
+    this.start();
+  }
+
   has(name: string): boolean {
     return this.clients.has(name);
   }

@@ -75,6 +75,38 @@ export class PjsipState {
       this.outbound.set(r.id, { status: 'Unregistered', expires: 0, nextReg: 0 });
   }
 
+  /**
+   * A reload: the new objects; permanent contacts rebuilt from the aors (one that is still there
+   * keeps its status), registered contacts kept while their aor exists, outbound registration state
+   * kept by name. The caller removes (with events) the registered contacts of vanished aors first.
+   */
+  reload(cfg: PjsipConfig): void {
+    const old = new Map(this.contacts);
+    this.objects.clear();
+    for (const [k, v] of cfg.objects) this.objects.set(k, v);
+    this.contacts.clear();
+    for (const aor of this.list('aor')) {
+      const before = old.get(aor.id) ?? [];
+      const list: Contact[] = [];
+      for (const uri of aor.contacts) {
+        const c = this.newContact(aor, uri, true);
+        const was = before.find((x) => x.permanent && x.id === c.id);
+        if (was) {
+          c.status = was.status;
+          c.rtt = was.rtt;
+        }
+        list.push(c);
+      }
+      list.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+      list.push(...before.filter((x) => !x.permanent));
+      this.contacts.set(aor.id, list);
+    }
+    const names = new Set(this.list('registration').map((r) => r.id));
+    for (const n of [...this.outbound.keys()]) if (!names.has(n)) this.outbound.delete(n);
+    for (const n of names)
+      if (!this.outbound.has(n)) this.outbound.set(n, { status: 'Unregistered', expires: 0, nextReg: 0 });
+  }
+
   newContact(aor: PjObject, uri: string, permanent: boolean): Contact {
     const freq = num(aor, 'qualify_frequency');
     return {
