@@ -306,3 +306,8 @@ test('OPTIONS are authenticated like any request: an endpoint with auth is chall
   assert.match(await phone.request(opts('test-201'), sipPort), /^SIP\/2\.0 401/);
   assert.match(await phone.request(opts('nobody'), sipPort), /^SIP\/2\.0 401/);
 });
+
+test('an aor without max_contacts does not take registrations (403)', async () => {
+  const res = await registerWithAuth('test-202', 'test202secret', { expires: 60 });
+  assert.match(res, /^SIP\/2\.0 403/);
+});

@@ -390,10 +390,16 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       privilege: ['system'],
       list: true,
       handler: (ctx) => {
-        const aors = state.sorted('aor');
+        // ami_registrations_endpoints: every endpoint (by name), each aor it lists, in its order; an aor
+        // no endpoint names is not shown, one that two endpoints name is shown twice.
         ctx.listStart('Following are Events for each Inbound registration');
-        for (const a of aors) ctx.listItem('InboundRegistrationDetail', inboundRegistrationFields(state, a));
-        ctx.listComplete('InboundRegistrationDetailComplete', aors.length);
+        let n = 0;
+        for (const ep of state.sorted('endpoint'))
+          for (const a of state.aorsOf(ep)) {
+            ctx.listItem('InboundRegistrationDetail', inboundRegistrationFields(state, a));
+            n++;
+          }
+        ctx.listComplete('InboundRegistrationDetailComplete', n);
       },
     },
     {

@@ -258,6 +258,13 @@ export class Registrar {
       this.ctx.log.warn(`AOR '${aorName}' not found for endpoint '${ep.id}' (${src.host}:${src.port})`);
       return this.respond(req, src, 404, 'Not Found');
     }
+    if (num(aor, 'max_contacts') === 0) {
+      // Registration is not permitted for this AOR (res_pjsip_registrar's registrar_on_rx_request).
+      this.ctx.log.warn(
+        `AOR '${aor.id}' has no configured max_contacts. Endpoint '${ep.id}' (${src.host}:${src.port}) unable to register`,
+      );
+      return this.respond(req, src, 403, 'Forbidden');
+    }
     const expiresHdr = getHeader(req, 'Expires');
     const headerExpiry =
       expiresHdr !== undefined && /^\s*\d+\s*$/.test(expiresHdr) ? Number(expiresHdr) : undefined;
