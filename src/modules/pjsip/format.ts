@@ -32,16 +32,16 @@ function contactsList(st: PjsipState, aors: PjObject[]): string {
   return s;
 }
 
+/** format_ami_endpoints: `Aor` is the endpoint's `aors` as written; one `Contacts` line per aor. */
 export function endpointListFields(st: PjsipState, ep: PjObject): Pair[] {
-  const aors = st.aorsOf(ep);
   return [
     ['ObjectType', 'endpoint'],
     ['ObjectName', ep.id],
     ['Transport', val(ep, 'transport')],
-    ['Aor', aors.length ? aors[0].id : ''],
+    ['Aor', val(ep, 'aors')],
     ['Auths', val(ep, 'auth')],
     ['OutboundAuths', val(ep, 'outbound_auth')],
-    ['Contacts', contactsList(st, aors)],
+    ...st.aorsOf(ep).map((a): Pair => ['Contacts', contactsList(st, [a])]),
     ['DeviceState', st.deviceState(ep)],
     ['ActiveChannels', '0'],
   ];
