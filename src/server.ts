@@ -173,6 +173,7 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
             opts.sipPort !== undefined || opts.bind !== undefined
               ? { host: opts.bind, port: opts.sipPort }
               : undefined,
+          strictBind: true,
           log: log.child({ module: 'chan_pjsip' }),
         }),
       );

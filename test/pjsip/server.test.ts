@@ -39,3 +39,20 @@ test('a syntax error in pjsip.conf refuses the start, naming file and line', asy
     (e: unknown) => e instanceof ConfSyntaxError && e.file === p && e.line > 100,
   );
 });
+
+test('a busy SIP port stops the start, naming the listener', async () => {
+  const dgram = await import('node:dgram');
+  const busy = dgram.createSocket('udp4');
+  await new Promise<void>((r) => busy.bind(0, '127.0.0.1', () => r()));
+  const port = busy.address().port;
+  try {
+    const configDir = configDirWithTestCertificate(join(CONFORMANCE_22_DIR, 'config'));
+    await assert.rejects(
+      startTestServer({ configDir, httpPort: 0, sipPort: port, bind: '127.0.0.1', profile: PROFILE }),
+      (e: unknown) =>
+        e instanceof Error && e.message.includes('SIP over UDP') && e.message.includes(String(port)),
+    );
+  } finally {
+    await new Promise<void>((r) => busy.close(() => r()));
+  }
+});

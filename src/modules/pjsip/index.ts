@@ -15,6 +15,7 @@ import { defineEvent } from '../../manager/event-def.js';
 import { SECURITY_EVENTS } from '../../manager/manager-events.js';
 import { formatEventTV } from '../../manager/events.js';
 import { securityAddress } from '../../manager/auth-failures.js';
+import { listenError } from '../../manager/transports/listen-error.js';
 import { PatternError, tryCompilePattern } from '../../pattern/index.js';
 import type { Logger } from '../../logger.js';
 import { DEFAULT_PROFILE, type ReleaseProfile } from '../../profiles/index.js';
@@ -92,6 +93,8 @@ export interface PjsipModuleOptions {
   configDir: string;
   /** Listen here instead of the first UDP transport's bind (tests: port 0). */
   bindOverride?: { host?: string; port?: number };
+  /** A socket that cannot bind stops the start (the server's rule for every listener). */
+  strictBind?: boolean;
   log: Logger;
   /** The release (its version is the default User-Agent). */
   profile?: ReleaseProfile;
@@ -695,7 +698,10 @@ export function createPjsipModule(opts: PjsipModuleOptions): PjsipModule {
       const udp = state.list('transport').find((t) => val(t, 'protocol') === 'udp');
       const b = udp ? bindAddress(udp) : { host: '0.0.0.0', port: 5060 };
       bound = { host: opts.bindOverride?.host ?? b.host, port: opts.bindOverride?.port ?? b.port };
-      if (udp || opts.bindOverride) await transport.bind(bound.host, bound.port);
+      if (udp || opts.bindOverride) {
+        const r = await transport.bind(bound.host, bound.port, { quiet: opts.strictBind });
+        if (!r.ok && opts.strictBind) throw listenError(r.error, 'SIP over UDP', bound.host, bound.port);
+      }
       qualifier.start();
       outbound.start();
     },
