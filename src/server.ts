@@ -22,6 +22,7 @@ import { readReleaseChoice } from './config/amikit-release.js';
 import { ConfSyntaxError } from './config/types.js';
 import type { AmiModule } from './manager/module.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
+import { createPjsipModule } from './modules/pjsip/index.js';
 import { buildPbxForConfig, createConfiguredCore, type RunningPbx } from './modules/core/index.js';
 import { createQueueModule } from './modules/queue/index.js';
 import { createMiscModule } from './modules/misc/index.js';
@@ -196,20 +197,22 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
         }),
       );
     if (sip) modules.set('chan_sip', sip);
-    // chan_pjsip (src/modules/pjsip) is built here, like chan_sip above, when has('chan_pjsip'). A SIP
-    // channel driver of the release that this amikit does not have yet serves nothing and says so;
-    // any other module the release names and amikit lacks stops the start (moduleOf).
-    for (const d of profile.channelDrivers) {
-      if (has(d.module) && !modules.has(d.module)) {
-        const conf = join(configDir, d.conf);
-        log.warn(
-          existsSync(conf)
-            ? `${conf}: ${d.module} is not available in this amikit yet, ignored`
-            : `${d.module} is not available in this amikit yet`,
-        );
-        skipped.add(d.module);
-      }
-    }
+    // The PJSIP module (on releases that have it): pjsip.conf is read here, so a syntax error
+    // refuses the start; --sip-port / --bind move its UDP listener as they move chan_sip's.
+    if (has('chan_pjsip'))
+      modules.set(
+        'chan_pjsip',
+        createPjsipModule({
+          configDir,
+          profile,
+          bindOverride:
+            opts.sipPort !== undefined || opts.bind !== undefined
+              ? { host: opts.bind, port: opts.sipPort }
+              : undefined,
+          strictBind: true,
+          log: log.child({ module: 'chan_pjsip' }),
+        }),
+      );
     await manager.loadModules(profile.modules.filter((n) => has(n)).map((n) => moduleOf(modules, n)));
   } catch (e) {
     // Nothing half-started stays behind: modules stop, the telephony core (astdb) closes.
@@ -354,6 +357,7 @@ const KNOWN_FILES = new Set([
 const DRIVER_FILES: ReadonlyMap<string, string> = new Map([
   ['sip.conf', 'chan_sip'],
   ['pjsip.conf', 'chan_pjsip'],
+  ['pjsip_notify.conf', 'chan_pjsip'],
 ]);
 
 function warnUnknownFiles(dir: string, profile: ReleaseProfile, log: Logger): void {

@@ -80,9 +80,9 @@ test('the release profile decides which modules exist; its versions are what cli
   } finally {
     await srv.dispose();
   }
-  const broken = { ...ASTERISK_20, id: 'test-unknown-module', modules: ['manager', 'chan_pjsip'] };
+  const broken = { ...ASTERISK_20, id: 'test-unknown-module', modules: ['manager', 'chan_iax2'] };
   await assert.rejects(
     startTestServer({ configDir: conformanceConfigDir(), profile: broken }),
-    /release module 'chan_pjsip' is not available in amikit/,
+    /release module 'chan_iax2' is not available in amikit/,
   );
 });

@@ -42,16 +42,16 @@ test('profileFor: the major version or the full one; anything else names the cho
   assert.throws(() => profileFor('21'), /unknown Asterisk release '21' \(amikit can be: 20, 22\)/);
 });
 
-test('Asterisk 22: banner 11.0.0, CoreSettings, core show version, Server header, no chan_sip', async () => {
-  const srv = await startTestServer({ configDir: conformance22ConfigDir(), asterisk: '22' });
-  assert.deepEqual(
-    srv.manager.loadedModules().map((m) => m.name),
-    ['manager', 'misc', 'core', 'app_queue'],
-  );
-  assert.equal(srv.sip, null);
-  const http = await request(srv.httpAddress?.port ?? 0, 'GET', '/rawman?action=ping');
-  assert.equal(http.header('Server'), 'Asterisk/22.10.1');
+test('Asterisk 22: banner 11.0.0, CoreSettings, core show version, Server header, chan_pjsip and no chan_sip', async () => {
+  const srv = await startTestServer({ configDir: conformance22ConfigDir(), asterisk: '22', sipPort: 0 });
   await withServer(srv, async (c) => {
+    assert.deepEqual(
+      srv.manager.loadedModules().map((m) => m.name),
+      ['manager', 'misc', 'core', 'app_queue', 'chan_pjsip'],
+    );
+    assert.equal(srv.sip, null);
+    const http = await request(srv.httpAddress?.port ?? 0, 'GET', '/rawman?action=ping');
+    assert.equal(http.header('Server'), 'Asterisk/22.10.1');
     assert.equal(c.banner, 'Asterisk Call Manager/11.0.0');
     const cs = await c.action('CoreSettings');
     assert.equal(cs.get('AMIversion'), '11.0.0');
