@@ -157,6 +157,11 @@ export class Channel {
   localPeer: Channel | undefined;
   /** 1 or 2 for Local halves, 0 otherwise. */
   localHalf: 0 | 1 | 2 = 0;
+  /**
+   * Local ;1: the call went through and ;2 is being looked after (core_unreal's
+   * AST_UNREAL_CARETAKER_THREAD, set by local_call): local_devicestate says INUSE only then.
+   */
+  localCalled = false;
   /** True while a dialplan (PBX loop) runs on the channel. */
   inPbx = false;
   /** Last application actually executed (for CDR lastapp/lastdata). */
@@ -193,6 +198,8 @@ export class Channel {
   snapshotVars: ((ch: Channel) => Array<[string, string]>) | undefined;
   /** Run once when the channel is first answered (simulated talk times start then). */
   readonly onAnswer: Array<() => void> = [];
+  /** Run once right after the Hangup event (whoever waits for the channel to be gone). */
+  readonly onGone: Array<() => void> = [];
   /** Timers of the technology driver (simulated phone), cancelled on hangup. */
   readonly driverTimers: TimerHandle[] = [];
   private readonly waiters = new Set<(r: WakeReason) => void>();

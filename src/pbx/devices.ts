@@ -26,6 +26,8 @@ export interface DeviceTrackerDeps {
   endpoints: EndpointRegistry;
   /** Known SIP peers by lower-cased name. */
   sipPeers: ReadonlyMap<string, { name: string }>;
+  /** A Local pair of this device (`Local/exten@context`) is in use (see local_devicestate). */
+  localInUse(device: string): boolean;
   emitDevice(e: PbxEvents['DeviceStateChange']): void;
   emitExtension(e: PbxEvents['ExtensionStatus']): void;
 }
@@ -40,7 +42,13 @@ export class DeviceTracker {
   private readonly custom = new Map<string, { device: string; state: DeviceStateNum }>();
   /** SIP peers (lower-cased names) the SIP layer reports unregistered or unreachable. */
   private readonly sipUnavailable = new Set<string>();
-  private pending: string[] = [];
+  /**
+   * Devices to publish with the next batch. A Local device's state is taken when the change is
+   * asked for: Asterisk's device state thread runs local_devicestate right away, while the
+   * channel threads go on (a Local pair hung up a moment later still shows INUSE for the change
+   * its state raised before).
+   */
+  private pending: Array<{ device: string; state?: DeviceStateNum }> = [];
   private timer: TimerHandle | undefined;
 
   constructor(private readonly deps: DeviceTrackerDeps) {}
@@ -48,7 +56,7 @@ export class DeviceTracker {
   /** Asks for a recomputation of a device's state; published with the next batch. */
   changed(device: string): void {
     if (!device) return;
-    this.pending.push(device);
+    this.pending.push(/^local\//i.test(device) ? { device, state: this.state(device) } : { device });
     if (!this.timer) this.timer = this.deps.clock.setTimer(0, () => this.flush());
   }
 
@@ -94,10 +102,10 @@ export class DeviceTracker {
     const counts = this.counts.get(key);
     const present = counts ? counts.flatMap((n, st) => (n > 0 ? [st] : [])) : [];
     if (tech === 'local') {
-      // local_devicestate: INVALID without the extension, INUSE while a pair exists.
+      // local_devicestate: INVALID without the extension, INUSE while a called pair has its ;1.
       const [exten, context = 'default'] = res.split('/')[0].split('@');
       if (!this.deps.dialplan.exists(context, exten, 1)) return DeviceState.INVALID;
-      return present.length ? DeviceState.INUSE : DeviceState.NOT_INUSE;
+      return this.deps.localInUse(`Local/${exten}@${context}`) ? DeviceState.INUSE : DeviceState.NOT_INUSE;
     }
     if (tech === 'sip') {
       if (!this.deps.sipPeers.has(res.toLowerCase()) && this.deps.sipPeers.size > 0)
@@ -133,8 +141,8 @@ export class DeviceTracker {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
-    for (const device of batch) {
-      const state = this.state(device);
+    for (const { device, state: taken } of batch) {
+      const state = taken ?? this.state(device);
       const key = device.toLowerCase();
       // A channel-driven device seen for the first time was idle: only real changes are published.
       const prev = this.cache.get(key)?.state ?? (this.custom.has(key) ? undefined : DeviceState.NOT_INUSE);

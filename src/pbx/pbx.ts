@@ -52,6 +52,8 @@ export interface PbxOptions {
   cdrCsv?: Partial<Omit<CdrCsvOptions, 'dir'>> & { enabled?: boolean };
   /** cdr.conf `unanswered`: log CDRs of unanswered single-channel calls (default no, as Asterisk). */
   cdrUnanswered?: boolean;
+  /** cdr.conf `congestion`: log congestion as CONGESTION rather than FAILED (default no). */
+  cdrCongestion?: boolean;
   /** manager.conf `channelvars`: variables (or functions) every channel snapshot carries. */
   channelVars?: string[];
   /** asterisk.conf `[options] maxcalls`: most channels running dialplan at once; 0 = no limit. */
@@ -129,6 +131,7 @@ export class Pbx implements FuncEnvFactory {
     this.cdrs = new CdrEngine({
       clock: this.clock,
       unanswered: opts.cdrUnanswered ?? false,
+      congestion: opts.cdrCongestion ?? false,
       emit: (cdr) => this.emit('Cdr', { cdr }),
       warn: (message) => this.log('WARNING', message),
       csv:
@@ -147,6 +150,7 @@ export class Pbx implements FuncEnvFactory {
       dialplan: this.dialplan,
       endpoints: this.endpoints,
       sipPeers: this.sipPeers,
+      localInUse: (device) => this.localInUse(device),
       emitDevice: (e) => this.emit('DeviceStateChange', e),
       emitExtension: (e) => this.emit('ExtensionStatus', e),
     });
@@ -404,8 +408,10 @@ export class Pbx implements FuncEnvFactory {
     if (ch.dead) return;
     if (c.type === 'answer') this.setState(ch, ChannelState.Up);
     else if (c.type === 'ringing' && ch.state !== ChannelState.Up) this.setState(ch, ChannelState.Ringing);
-    else if (c.type === 'busy') ch.hangupCause = Cause.USER_BUSY;
-    else if (c.type === 'congestion') ch.hangupCause = Cause.CONGESTION;
+    // A driver reporting busy/congestion sets the cause with it (chan_sip: 486/503); core_unreal
+    // only passes the frame on, so a Local ;1 keeps its own cause.
+    else if (c.type === 'busy' && ch.tech !== 'Local') ch.hangupCause = Cause.USER_BUSY;
+    else if (c.type === 'congestion' && ch.tech !== 'Local') ch.hangupCause = Cause.CONGESTION;
     if (ch.controlHandler) ch.controlHandler(c);
     else if (c.type === 'hangup') this.queueHangup(ch, c.cause);
     ch.wake('signal');
@@ -491,6 +497,7 @@ export class Pbx implements FuncEnvFactory {
     ch.wake('hangup');
     this.deviceChanged(ch.device);
     this.cdrs.channelGone(ch);
+    for (const hook of ch.onGone.splice(0)) hook();
   }
 
   /** Ends the channel's dialplan on its next step and hangs it up (used for AbsoluteTimeout). */
@@ -732,6 +739,19 @@ export class Pbx implements FuncEnvFactory {
   setSipReachability(device: string, state: string): void {
     const peer = device.replace(/^SIP\//i, '');
     this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID');
+  }
+
+  /**
+   * local_devicestate's test: some Local pair of this device whose ;1 is still its owner and whose
+   * ;2 is looked after (called, not hung up, not optimised away).
+   */
+  private localInUse(device: string): boolean {
+    const key = device.toLowerCase();
+    for (const c of this.chans.values()) {
+      if (c.localHalf !== 1 || !c.localCalled || c.device.toLowerCase() !== key) continue;
+      if (c.localPeer && !c.localPeer.dead) return true;
+    }
+    return false;
   }
 
   /** Current state of a device (`SIP/test-201`, `Local/200@agents`, `Queue:Camp200_avail`). */
