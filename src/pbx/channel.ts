@@ -198,8 +198,6 @@ export class Channel {
   snapshotVars: ((ch: Channel) => Array<[string, string]>) | undefined;
   /** Run once when the channel is first answered (simulated talk times start then). */
   readonly onAnswer: Array<() => void> = [];
-  /** Run once right after the Hangup event (whoever waits for the channel to be gone). */
-  readonly onGone: Array<() => void> = [];
   /** Timers of the technology driver (simulated phone), cancelled on hangup. */
   readonly driverTimers: TimerHandle[] = [];
   private readonly waiters = new Set<(r: WakeReason) => void>();

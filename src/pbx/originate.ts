@@ -145,29 +145,15 @@ export async function originate(pbx: Pbx, o: OriginateOptions): Promise<Originat
   }
   if (ch.localHalf === 1 && two && !two.dead) {
     // ast_hangup(;1) from the dialing thread: core_unreal tells ;2 at once (HangupRequest with
-    // ;1's cause), but ;1 is destroyed, and its Hangup published, only when the originating
-    // thread drops its reference after reading the result; ;2's own thread has torn ;2 down by
-    // then. OriginateResponse, raised directly rather than through stasis, comes just before.
+    // ;1's own cause, not the dial's), and ;2's thread tears it down a moment later.
+    // OriginateResponse, raised directly rather than through stasis, overtakes ;1's Hangup.
     ch.localPeer = undefined;
     two.localPeer = undefined;
     pbx.queueHangup(two, ch.hangupCause);
-    await gone(pbx, two);
   } else await Promise.resolve();
   o.onOutcome?.(out);
   pbx.hangupNow(ch);
   return out;
-}
-
-/** Resolves once `ch` is hung up, or at the next clock turn if its thread takes longer. */
-function gone(pbx: Pbx, ch: Channel): Promise<void> {
-  if (ch.dead) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = pbx.clock.setTimer(0, resolve);
-    ch.onGone.push(() => {
-      pbx.clock.clearTimer(timer);
-      resolve();
-    });
-  });
 }
 
 /**

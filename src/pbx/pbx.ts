@@ -35,7 +35,14 @@ import { originate, type OriginateOptions, type OriginateOutcome } from './origi
 import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.js';
 import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.js';
 import { incomingCall, type IncomingCallOptions } from './incoming.js';
-import { bridgeMemberGone, createBridge, destroyBridge, joinBridge, leaveBridge } from './bridging.js';
+import {
+  bridgeMemberGone,
+  createBridge,
+  destroyBridge,
+  joinBridge,
+  leaveBridge,
+  swapIntoBridge,
+} from './bridging.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -478,6 +485,13 @@ export class Pbx implements FuncEnvFactory {
     if (ch.bridgeId) bridgeMemberGone(this, ch);
     const peer = ch.localPeer;
     if (peer && !peer.dead && !this.hangingUp.has(peer)) {
+      // ast_unreal_hangup, ;2 going: when ;2 ran a Dial (DIALSTATUS exists, even empty), ;1 takes
+      // ;2's cause and CHANLOCALSTATUS.
+      const dialStatus = ch.localHalf === 2 ? ch.vars.get('DIALSTATUS') : undefined;
+      if (dialStatus !== undefined) {
+        peer.hangupCause = ch.hangupCause;
+        this.setVar(peer, 'CHANLOCALSTATUS', dialStatus);
+      }
       if (peer.localHalf === 1 && !ch.answeredTime && peer.controlHandler)
         this.deliverControl(peer, { type: 'hangup', cause: ch.hangupCause });
       else this.queueHangup(peer, ch.hangupCause);
@@ -497,7 +511,6 @@ export class Pbx implements FuncEnvFactory {
     ch.wake('hangup');
     this.deviceChanged(ch.device);
     this.cdrs.channelGone(ch);
-    for (const hook of ch.onGone.splice(0)) hook();
   }
 
   /** Ends the channel's dialplan on its next step and hangs it up (used for AbsoluteTimeout). */
@@ -705,19 +718,7 @@ export class Pbx implements FuncEnvFactory {
    * then BridgeLeave of the replaced channel), without the bridge dissolving in between.
    */
   swapIntoBridge(b: Bridge, incoming: Channel, outgoing: Channel): void {
-    if (incoming.bridgeId) this.leaveBridge(incoming);
-    const i = b.members.indexOf(outgoing);
-    if (i >= 0) b.members.splice(i, 1);
-    outgoing.bridgeId = '';
-    b.members.push(incoming);
-    incoming.bridgeId = b.uniqueid;
-    this.emit('BridgeEnter', {
-      bridge: b.snapshot(),
-      channel: incoming.snapshot(),
-      swapUniqueid: outgoing.uniqueid,
-    });
-    this.emit('BridgeLeave', { bridge: b.snapshot(), channel: outgoing.snapshot() });
-    outgoing.wake('signal');
+    swapIntoBridge(this, b, incoming, outgoing);
   }
 
   // ---- device and extension state -----------------------------------------------------------

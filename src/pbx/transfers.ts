@@ -4,6 +4,7 @@
 import { Cause } from './causes.js';
 import type { Channel } from './channel.js';
 import type { Pbx } from './pbx.js';
+import { clearBridgePeer } from './bridging.js';
 
 /** BlindTransfer: the transferer's bridge peers go to exten@context; the transferer hangs up. */
 export function blindTransfer(pbx: Pbx, ch: Channel, context: string, exten: string): boolean {
@@ -116,6 +117,7 @@ export function localOptimizeAway(pbx: Pbx, ch: Channel): boolean {
     id,
   });
   pbx.swapIntoBridge(b1, outer, one);
+  clearBridgePeer(pbx, two);
   pbx.emit('LocalOptimizationEnd', { localOne: one.snapshot(), localTwo: two.snapshot(), success: true, id });
   one.localPeer = undefined;
   two.localPeer = undefined;
