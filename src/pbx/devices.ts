@@ -42,13 +42,7 @@ export class DeviceTracker {
   private readonly custom = new Map<string, { device: string; state: DeviceStateNum }>();
   /** SIP peers (lower-cased names) the SIP layer reports unregistered or unreachable. */
   private readonly sipUnavailable = new Set<string>();
-  /**
-   * Devices to publish with the next batch. A Local device's state is taken when the change is
-   * asked for: Asterisk's device state thread runs local_devicestate right away, while the
-   * channel threads go on (a Local pair hung up a moment later still shows INUSE for the change
-   * its state raised before).
-   */
-  private pending: Array<{ device: string; state?: DeviceStateNum }> = [];
+  private pending: string[] = [];
   private timer: TimerHandle | undefined;
 
   constructor(private readonly deps: DeviceTrackerDeps) {}
@@ -56,7 +50,7 @@ export class DeviceTracker {
   /** Asks for a recomputation of a device's state; published with the next batch. */
   changed(device: string): void {
     if (!device) return;
-    this.pending.push(/^local\//i.test(device) ? { device, state: this.state(device) } : { device });
+    this.pending.push(device);
     if (!this.timer) this.timer = this.deps.clock.setTimer(0, () => this.flush());
   }
 
@@ -141,8 +135,8 @@ export class DeviceTracker {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
-    for (const { device, state: taken } of batch) {
-      const state = taken ?? this.state(device);
+    for (const device of batch) {
+      const state = this.state(device);
       const key = device.toLowerCase();
       // A channel-driven device seen for the first time was idle: only real changes are published.
       const prev = this.cache.get(key)?.state ?? (this.custom.has(key) ? undefined : DeviceState.NOT_INUSE);

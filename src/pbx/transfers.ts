@@ -10,6 +10,15 @@ import { clearBridgePeer } from './bridging.js';
 export function blindTransfer(pbx: Pbx, ch: Channel, context: string, exten: string): boolean {
   const b = pbx.findBridge(ch.bridgeId);
   const others = b ? b.members.filter((m) => m !== ch) : [];
+  if (b && others.length) {
+    // ast_bridge_transfer_blind: the transferer is taken off hold, every party gets BLINDTRANSFER
+    // (the transferer its BRIDGEPEER, the others the transferer's name; ATTENDEDTRANSFER goes),
+    // and the transferer leaves before the BlindTransfer event is published.
+    pbx.emit('Unhold', { channel: ch.snapshot() });
+    const peer = ch.vars.get('BRIDGEPEER') ?? '';
+    for (const m of b.members) setTransferVariables(pbx, m, m === ch ? peer : ch.name, false);
+    clearBridgePeer(pbx, ch);
+  }
   pbx.emit('BlindTransfer', {
     result: b && others.length ? 'Success' : 'Fail',
     transferer: ch.snapshot(),
@@ -26,6 +35,15 @@ export function blindTransfer(pbx: Pbx, ch: Channel, context: string, exten: str
   }
   pbx.hangup(ch, Cause.NORMAL_CLEARING);
   return true;
+}
+
+/** ast_bridge_set_transfer_variables: one variable written, the other kind deleted. */
+function setTransferVariables(pbx: Pbx, ch: Channel, value: string, attended: boolean): void {
+  const write = attended ? 'ATTENDEDTRANSFER' : 'BLINDTRANSFER';
+  const erase = attended ? 'BLINDTRANSFER' : 'ATTENDEDTRANSFER';
+  pbx.setVar(ch, write, value);
+  if (ch.vars.get(erase)) pbx.setVar(ch, erase, '');
+  ch.vars.delete(erase);
 }
 
 /**
