@@ -15,6 +15,12 @@ export interface RaceRule {
   events: string[];
   /** Only messages whose headers contain these values (for example a Channel prefix) join the run. */
   match?: Record<string, string>;
+  /**
+   * The covered messages come from another thread than their neighbours (a device state, the CDR
+   * engine): each may stand anywhere among the events between the same two responses, not only
+   * next to its own kind. Responses themselves never move.
+   */
+  floats?: boolean;
 }
 
 export type Step =
@@ -95,6 +101,7 @@ export function parseScenario(text: string, file: string): Scenario {
         why: r.why,
         events: r.events.map(scalar),
         match: match ? Object.fromEntries(Object.entries(match).map(([k, v]) => [k, scalar(v)])) : undefined,
+        ...(r.floats === true ? { floats: true } : {}),
       });
     }
   }
