@@ -23,6 +23,7 @@ export function joinBridge(pbx: Pbx, b: Bridge, ch: Channel, swapUniqueid: strin
   b.members.push(ch);
   ch.bridgeId = b.uniqueid;
   pbx.emit('BridgeEnter', { bridge: b.snapshot(), channel: ch.snapshot(), swapUniqueid });
+  setBridgePeerVars(pbx, b);
   if (b.members.some((m) => m.localHalf !== 0)) pbx.clock.setTimer(0, () => tryLocalOptimization(pbx, b));
 }
 
@@ -45,15 +46,55 @@ function tryLocalOptimization(pbx: Pbx, b: Bridge): void {
   }
 }
 
-export function leaveBridge(pbx: Pbx, ch: Channel): void {
+/**
+ * bridge_reconfigured's set_bridge_peer_vars: in a two-party bridge each side's BRIDGEPEER names
+ * the other (first member first); with more, the other members' names (at most 10) joined by
+ * commas. Channels without a private call id (Local) get no BRIDGEPVTCALLID.
+ */
+export function setBridgePeerVars(pbx: Pbx, b: Bridge): void {
+  const n = b.members.length;
+  if (n < 2 || b.type === 'holding') return;
+  if (n === 2) {
+    const [c0, c1] = b.members;
+    pbx.setVar(c0, 'BRIDGEPEER', c1.name);
+    pbx.setVar(c1, 'BRIDGEPEER', c0.name);
+    return;
+  }
+  const names = b.members.slice(0, 11).map((m) => m.name);
+  for (const m of b.members) {
+    pbx.setVar(
+      m,
+      'BRIDGEPEER',
+      names
+        .filter((x) => x !== m.name)
+        .slice(0, 10)
+        .join(','),
+    );
+  }
+}
+
+/**
+ * ast_bridge_channel_leave_bridge clears BRIDGEPEER (ast_bridge_vars_set with NULL): deleting a
+ * non-empty variable raises VarSet with an empty value.
+ */
+export function clearBridgePeer(pbx: Pbx, ch: Channel): void {
+  if (!ch.vars.get('BRIDGEPEER') || ch.dead) return;
+  pbx.setVar(ch, 'BRIDGEPEER', '');
+  ch.vars.delete('BRIDGEPEER');
+}
+
+/** A channel leaves its bridge; `moving` (ast_bridge_move) keeps its BRIDGEPEER until it lands. */
+export function leaveBridge(pbx: Pbx, ch: Channel, moving = false): void {
   const b = pbx.bridgesById.get(ch.bridgeId);
   ch.bridgeId = '';
   if (!b) return;
+  if (!moving) clearBridgePeer(pbx, ch);
   const i = b.members.indexOf(ch);
   if (i >= 0) b.members.splice(i, 1);
   pbx.emit('BridgeLeave', { bridge: b.snapshot(), channel: ch.snapshot() });
   ch.wake('signal');
   if (b.members.length === 0) destroyBridge(pbx, b);
+  else if (b.type !== 'basic' || b.members.length > 1) setBridgePeerVars(pbx, b);
 }
 
 export function destroyBridge(pbx: Pbx, b: Bridge): void {
@@ -81,8 +122,37 @@ export function destroyBridge(pbx: Pbx, b: Bridge): void {
  */
 export function bridgeMemberGone(pbx: Pbx, ch: Channel): void {
   const b = pbx.bridgesById.get(ch.bridgeId);
+  // The basic bridge dissolves at once: every party is told to leave (BRIDGEPEER cleared) before
+  // the bridge channels pull themselves out (BridgeLeave).
+  if (b && !b.dissolved && b.type === 'basic' && b.members.length <= 2) {
+    clearBridgePeer(pbx, ch);
+    for (const m of b.members) if (m !== ch) clearBridgePeer(pbx, m);
+  }
   leaveBridge(pbx, ch);
   if (!b || b.dissolved) return;
   // A basic bridge dissolves when fewer than two parties are left; a multi-party one goes on.
   if (b.type === 'basic' && b.members.length <= 1) destroyBridge(pbx, b);
+}
+
+/**
+ * Bridge swap: `incoming` moves from its bridge into `outgoing`'s place in `b` (BridgeEnter with
+ * SwapUniqueid, then BridgeLeave of the replaced channel), without the bridge dissolving in
+ * between; the bridge is reconfigured afterwards (BRIDGEPEER of the new pair).
+ */
+export function swapIntoBridge(pbx: Pbx, b: Bridge, incoming: Channel, outgoing: Channel): void {
+  if (incoming.bridgeId) leaveBridge(pbx, incoming, true);
+  const i = b.members.indexOf(outgoing);
+  if (i >= 0) b.members.splice(i, 1);
+  outgoing.bridgeId = '';
+  b.members.push(incoming);
+  incoming.bridgeId = b.uniqueid;
+  pbx.emit('BridgeEnter', {
+    bridge: b.snapshot(),
+    channel: incoming.snapshot(),
+    swapUniqueid: outgoing.uniqueid,
+  });
+  clearBridgePeer(pbx, outgoing);
+  pbx.emit('BridgeLeave', { bridge: b.snapshot(), channel: outgoing.snapshot() });
+  outgoing.wake('signal');
+  setBridgePeerVars(pbx, b);
 }

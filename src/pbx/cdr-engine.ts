@@ -13,6 +13,8 @@ export interface CdrEngineOptions {
   csv: CdrCsvOptions | undefined;
   /** cdr.conf `unanswered`. */
   unanswered: boolean;
+  /** cdr.conf `congestion`: CONGESTION dispositions (FAILED otherwise). */
+  congestion?: boolean;
   emit(cdr: CdrRecord): void;
   /** cdr_csv's LOG_WARNING lines (refused account codes, failed writes). */
   warn?(message: string): void;
@@ -71,7 +73,7 @@ export class CdrEngine {
       endTime: formatCdrTime(end, this.gmt),
       duration: Math.floor((end - ch.creationTime) / 1000),
       billableSeconds: answer ? Math.floor((end - answer) / 1000) : 0,
-      disposition: dispositionFor(answer > 0, cause),
+      disposition: dispositionFor(answer > 0, cause, this.opts.congestion),
       amaFlags: 'DOCUMENTATION',
       uniqueId: ch.uniqueid,
       userField: ch.cdrVars.get('userfield') ?? '',

@@ -56,11 +56,18 @@ export function formatCdrTime(ms: number, gmt = true): string {
     : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** Disposition from answer state and hangup cause, as the CDR engine decides it. */
-export function dispositionFor(answered: boolean, cause: number): CdrRecord['disposition'] {
+/**
+ * Disposition from answer state and hangup cause, as the CDR engine decides it. Congestion is
+ * FAILED unless cdr.conf `congestion = yes` (cdr_object_set_disposition).
+ */
+export function dispositionFor(
+  answered: boolean,
+  cause: number,
+  congestion = false,
+): CdrRecord['disposition'] {
   if (answered) return 'ANSWERED';
   if (cause === 17) return 'BUSY';
-  if (cause === 34 || cause === 42) return 'CONGESTION';
+  if (cause === 34 || cause === 42) return congestion ? 'CONGESTION' : 'FAILED';
   if ([1, 3, 20, 21, 27, 38, 44, 66].includes(cause)) return 'FAILED';
   return 'NO ANSWER';
 }

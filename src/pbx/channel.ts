@@ -157,6 +157,11 @@ export class Channel {
   localPeer: Channel | undefined;
   /** 1 or 2 for Local halves, 0 otherwise. */
   localHalf: 0 | 1 | 2 = 0;
+  /**
+   * Local ;1: the call went through and ;2 is being looked after (core_unreal's
+   * AST_UNREAL_CARETAKER_THREAD, set by local_call): local_devicestate says INUSE only then.
+   */
+  localCalled = false;
   /** True while a dialplan (PBX loop) runs on the channel. */
   inPbx = false;
   /** Last application actually executed (for CDR lastapp/lastdata). */

@@ -26,6 +26,8 @@ export interface DeviceTrackerDeps {
   endpoints: EndpointRegistry;
   /** Known SIP peers by lower-cased name. */
   sipPeers: ReadonlyMap<string, { name: string }>;
+  /** A Local pair of this device (`Local/exten@context`) is in use (see local_devicestate). */
+  localInUse(device: string): boolean;
   emitDevice(e: PbxEvents['DeviceStateChange']): void;
   emitExtension(e: PbxEvents['ExtensionStatus']): void;
 }
@@ -94,10 +96,10 @@ export class DeviceTracker {
     const counts = this.counts.get(key);
     const present = counts ? counts.flatMap((n, st) => (n > 0 ? [st] : [])) : [];
     if (tech === 'local') {
-      // local_devicestate: INVALID without the extension, INUSE while a pair exists.
+      // local_devicestate: INVALID without the extension, INUSE while a called pair has its ;1.
       const [exten, context = 'default'] = res.split('/')[0].split('@');
       if (!this.deps.dialplan.exists(context, exten, 1)) return DeviceState.INVALID;
-      return present.length ? DeviceState.INUSE : DeviceState.NOT_INUSE;
+      return this.deps.localInUse(`Local/${exten}@${context}`) ? DeviceState.INUSE : DeviceState.NOT_INUSE;
     }
     if (tech === 'sip') {
       if (!this.deps.sipPeers.has(res.toLowerCase()) && this.deps.sipPeers.size > 0)

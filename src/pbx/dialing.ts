@@ -97,6 +97,8 @@ export async function ring(
     // caller's extension.
     pbx.stage(chan, () => {
       if (opts.asDial !== false) {
+        // dial_exec_full: DIALEDPEERNUMBER on the outgoing channel (a Local ;2 gets a copy).
+        pbx.setVar(chan, 'DIALEDPEERNUMBER', resource);
         chan.cdrSuppressed = true;
         pbx.setApplication(chan, 'AppDial', '(Outgoing Line)');
       }
@@ -138,23 +140,36 @@ export async function ring(
     };
     const timer =
       opts.timeoutMs > 0 ? pbx.clock.setTimer(opts.timeoutMs, () => finish('timeout')) : undefined;
-    const failOne = (o: Outgoing, status: DialStatus, cause: number): void => {
+    /** `cause` counts the failure (handle_cause); `hangCause` is set on the channel first, if any. */
+    const failOne = (o: Outgoing, status: DialStatus, cause: number, hangCause = cause): void => {
       counts[classify(cause)]++;
-      end(o, status, cause);
+      end(o, status, hangCause);
       if (outs.every((x) => x.done)) finish('allfailed');
     };
+    // wait_for_answer: the caller hears ringing, and RINGTIME is set, once every line has rung
+    // (num_ringing == numlines); DialState RINGING comes for each ringing line.
+    let numRinging = 0;
+    let sentRing = false;
     for (const o of outs) {
       o.chan.controlHandler = (c: Control) => {
         if (finished || o.done) return;
         if (c.type === 'ringing' && !o.ringing) {
           o.ringing = true;
+          numRinging++;
+          const allRang = numRinging === outs.length;
+          if (allRang && !sentRing && opts.asDial !== false) {
+            sentRing = true;
+            const diff = pbx.clock.now() - o.chan.creationTime;
+            pbx.setVar(caller, 'RINGTIME', String(Math.floor(diff / 1000)));
+            pbx.setVar(caller, 'RINGTIME_MS', String(diff));
+          }
           pbx.emit('DialState', {
             caller: caller.snapshot(),
             dest: o.chan.snapshot(),
             dialStatus: 'RINGING',
             forward: '',
           });
-          if (caller.state !== ChannelState.Up) pbx.indicate(caller, 'ringing');
+          if (allRang && caller.state !== ChannelState.Up) pbx.indicate(caller, 'ringing');
         } else if (c.type === 'progress') {
           pbx.emit('DialState', {
             caller: caller.snapshot(),
@@ -163,8 +178,10 @@ export async function ring(
             forward: '',
           });
         } else if (c.type === 'answer') finish(o);
-        else if (c.type === 'busy') failOne(o, 'BUSY', Cause.USER_BUSY);
-        else if (c.type === 'congestion') failOne(o, 'CONGESTION', Cause.CONGESTION);
+        // app_dial hangs the channel up with its own cause: a driver's (chan_sip sets 17/34), none
+        // for a Local ;1.
+        else if (c.type === 'busy') failOne(o, 'BUSY', Cause.USER_BUSY, 0);
+        else if (c.type === 'congestion') failOne(o, 'CONGESTION', Cause.CONGESTION, 0);
         else if (c.type === 'hangup') failOne(o, STATUS_OF[classify(c.cause)], c.cause);
       };
     }

@@ -40,13 +40,16 @@ export function sipPeersFrom(doc: ConfDocument | undefined): Array<{ name: strin
   return out;
 }
 
-/** cdr.conf: [general] enable/unanswered and [csv] options. */
-export function cdrOptionsFrom(doc: ConfDocument | undefined): Pick<PbxOptions, 'cdrCsv' | 'cdrUnanswered'> {
+/** cdr.conf: [general] enable/unanswered/congestion and [csv] options. */
+export function cdrOptionsFrom(
+  doc: ConfDocument | undefined,
+): Pick<PbxOptions, 'cdrCsv' | 'cdrUnanswered' | 'cdrCongestion'> {
   const sec = (n: string) => doc?.sections.find((s) => s.name.toLowerCase() === n);
   const val = (n: string, k: string): string | undefined =>
     sec(n)?.entries.find((e) => e.key.toLowerCase() === k)?.value;
   return {
     cdrUnanswered: yes(val('general', 'unanswered'), false),
+    cdrCongestion: yes(val('general', 'congestion'), false),
     cdrCsv: {
       enabled: yes(val('general', 'enable'), true) && (!doc || sec('csv') !== undefined),
       usegmtime: yes(val('csv', 'usegmtime'), false),

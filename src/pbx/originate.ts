@@ -2,8 +2,8 @@
  * Originate (pbx_outgoing): request the channel, mark it `AppDial2 (Outgoing Line)`, apply
  * variables / account / caller ID, call it, and when it answers either run one application on it
  * or start the dialplan at context/exten/priority. The outcome carries Asterisk's
- * OriginateResponse Reason: the last control frame seen (0 failure, 1 hangup, 3 ringing or
- * timeout, 4 answered, 5 busy, 8 congestion).
+ * OriginateResponse Reason (pbx_dial_reason): 4 answered, otherwise from the dial's cause (5 busy,
+ * 8 congestion, 3 no answer, 0 anything else).
  */
 import { Cause } from './causes.js';
 import type { Channel, Control } from './channel.js';
@@ -66,6 +66,8 @@ function parseCallerId(s: string): { name: string; num: string } {
 export async function originate(pbx: Pbx, o: OriginateOptions): Promise<OriginateOutcome> {
   const slash = o.channel.indexOf('/');
   const cid = o.callerId ? parseCallerId(o.callerId) : { name: '', num: '' };
+  // On failure pbx_outgoing_attempt hands no channel back: OriginateResponse then names the
+  // requested `Tech/data` and Uniqueid <unknown> (or the ChannelId asked for).
   const fail = (reason: OriginateOutcome['reason'], error?: string): OriginateOutcome => ({
     success: false,
     reason,
@@ -84,7 +86,7 @@ export async function originate(pbx: Pbx, o: OriginateOptions): Promise<Originat
   const resource = o.channel.slice(slash + 1);
   const req = pbx.request(tech, resource, { uniqueid: o.channelId, otherUniqueid: o.otherChannelId });
   if (!('channel' in req)) {
-    const out = fail(req.cause === Cause.USER_BUSY ? 5 : req.cause === Cause.CONGESTION ? 8 : 0, req.error);
+    const out = fail(dialReason(req.cause), req.error);
     o.onOutcome?.(out);
     return out;
   }
@@ -101,20 +103,12 @@ export async function originate(pbx: Pbx, o: OriginateOptions): Promise<Originat
     pbx.setCallerId(ch, cid.name, cid.num);
     pbx.setConnectedLine(ch, cid.name, cid.num);
   }
-  const outcome = (reason: OriginateOutcome['reason']): OriginateOutcome => ({
-    success: reason === 4,
-    reason,
-    channel: ch.name,
-    uniqueid: ch.uniqueid,
-    callerIdNum: ch.callerIdNum,
-    callerIdName: ch.callerIdName,
-  });
 
   if (!pbx.call(ch)) {
     // The Hangup of ;2 is already out; OriginateResponse comes next, then ;1 goes.
     return new Promise((resolve) =>
       queueMicrotask(() => {
-        const out = { ...fail(0), channel: '' };
+        const out = fail(0);
         o.onOutcome?.(out);
         ch.owners--;
         pbx.hangupNow(ch);
@@ -124,43 +118,81 @@ export async function originate(pbx: Pbx, o: OriginateOptions): Promise<Originat
   }
   pbx.emit('DialBegin', { caller: undefined, dest: ch.snapshot(), dialString: resource });
 
-  const result = await waitForAnswer(pbx, ch, o.timeout ?? 30000, o.earlyMedia ?? false);
-  const status =
-    result === 4
-      ? 'ANSWER'
-      : result === 5
-        ? 'BUSY'
-        : result === 8
-          ? 'CONGESTION'
-          : result === 3
-            ? 'NOANSWER'
-            : 'CHANUNAVAIL';
-  if (!ch.dead)
-    pbx.emit('DialEnd', { caller: undefined, dest: ch.snapshot(), dialStatus: status, forward: '' });
-  const out = outcome(result);
-  await Promise.resolve();
-  o.onOutcome?.(out);
-  if (result !== 4) {
-    ch.owners--;
-    pbx.hangupNow(ch);
+  const cause = await dialOne(pbx, ch, o.timeout ?? 30000, o.earlyMedia ?? false);
+  if (cause === 'answer') {
+    if (!ch.dead)
+      pbx.emit('DialEnd', { caller: undefined, dest: ch.snapshot(), dialStatus: 'ANSWER', forward: '' });
+    await Promise.resolve();
+    const out: OriginateOutcome = {
+      success: true,
+      reason: OriginateReason.ANSWERED,
+      channel: ch.name,
+      uniqueid: ch.uniqueid,
+      callerIdNum: ch.callerIdNum,
+      callerIdName: ch.callerIdName,
+    };
+    o.onOutcome?.(out);
+    // Final fixups of __ast_request_and_dial, then either the app or the dialplan.
+    void runAfterAnswer(pbx, ch, o);
     return out;
   }
-  // Final fixups of __ast_request_and_dial, then either the app or the dialplan.
-  void runAfterAnswer(pbx, ch, o);
+  const out = fail(dialReason(cause));
+  ch.owners--;
+  const two = ch.localPeer;
+  if (ch.dead) {
+    o.onOutcome?.(out);
+    return out;
+  }
+  if (ch.localHalf === 1 && two && !two.dead) {
+    // ast_hangup(;1) from the dialing thread: core_unreal tells ;2 at once (HangupRequest with
+    // ;1's own cause, not the dial's), and ;2's thread tears it down a moment later.
+    // OriginateResponse, raised directly rather than through stasis, overtakes ;1's Hangup.
+    ch.localPeer = undefined;
+    two.localPeer = undefined;
+    pbx.queueHangup(two, ch.hangupCause);
+  } else await Promise.resolve();
+  o.onOutcome?.(out);
+  pbx.hangupNow(ch);
   return out;
 }
 
-/** Waits for the first decisive control frame or the timeout. */
-function waitForAnswer(
-  pbx: Pbx,
-  ch: Channel,
-  timeoutMs: number,
-  earlyMedia: boolean,
-): Promise<OriginateOutcome['reason']> {
+/**
+ * pbx_dial_reason for a dial that was not answered: the dialing channel's cause (ast_dial_reason)
+ * decides the OriginateResponse Reason.
+ */
+function dialReason(cause: number): OriginateOutcome['reason'] {
+  switch (cause) {
+    case Cause.USER_BUSY:
+      return OriginateReason.BUSY;
+    case Cause.CALL_REJECTED:
+    case Cause.NETWORK_OUT_OF_ORDER:
+    case 27: // DESTINATION_OUT_OF_ORDER
+    case 41: // NORMAL_TEMPORARY_FAILURE
+    case 42: // SWITCH_CONGESTION
+    case Cause.CONGESTION:
+      return OriginateReason.CONGESTION;
+    case Cause.ANSWERED_ELSEWHERE:
+    case Cause.NO_ANSWER:
+      return OriginateReason.RINGING;
+    default:
+      return OriginateReason.FAILED;
+  }
+}
+
+/**
+ * monitor_dial() for one channel and no caller (main/dial.c): DialState for ringing and progress,
+ * DialEnd for busy, congestion and a far-end hangup (for an answer the caller raises it); the
+ * global timeout hangs the channel up with NO_ANSWER and raises no DialEnd. Resolves with 'answer'
+ * or the dial channel's cause (the caller then hangs the channel up).
+ */
+function dialOne(pbx: Pbx, ch: Channel, timeoutMs: number, earlyMedia: boolean): Promise<number | 'answer'> {
+  const dialState = (status: string): void =>
+    pbx.emit('DialState', { caller: undefined, dest: ch.snapshot(), dialStatus: status, forward: '' });
+  const dialEnd = (status: string): void =>
+    pbx.emit('DialEnd', { caller: undefined, dest: ch.snapshot(), dialStatus: status, forward: '' });
   return new Promise((resolve) => {
-    let last: OriginateOutcome['reason'] = 0;
     let done = false;
-    const finish = (r: OriginateOutcome['reason']): void => {
+    const finish = (r: number | 'answer'): void => {
       if (done) return;
       done = true;
       if (timer) pbx.clock.clearTimer(timer);
@@ -168,20 +200,54 @@ function waitForAnswer(
       resolve(r);
     };
     // ast_dial_set_global_timeout: a timeout <= 0 (what a huge Timeout wraps to) rings until answered.
-    const timer = timeoutMs > 0 ? pbx.clock.setTimer(timeoutMs, () => finish(3)) : undefined;
+    const timer =
+      timeoutMs > 0
+        ? pbx.clock.setTimer(timeoutMs, () => {
+            // handle_timeout_trip: the channel's hangup cause is NO_ANSWER; no DialEnd.
+            if (!ch.dead) ch.hangupCause = Cause.NO_ANSWER;
+            finish(Cause.NO_ANSWER);
+          })
+        : undefined;
     if (ch.state === 6) {
-      finish(4);
+      finish('answer');
       return;
     }
     ch.controlHandler = (c: Control) => {
-      if (c.type === 'ringing') last = 3;
-      else if (c.type === 'progress' && earlyMedia) finish(4);
-      else if (c.type === 'answer') finish(4);
-      else if (c.type === 'busy') finish(5);
-      else if (c.type === 'congestion') finish(8);
-      else if (c.type === 'hangup') finish(last === 3 && c.cause === 0 ? 1 : 1);
+      if (c.type === 'ringing') dialState('RINGING');
+      else if (c.type === 'progress') {
+        dialState('PROGRESS');
+        // pbx_outgoing_state_callback: early media counts as the answer.
+        if (earlyMedia) finish('answer');
+      } else if (c.type === 'answer') finish('answer');
+      else if (c.type === 'busy') {
+        dialEnd('BUSY');
+        finish(Cause.USER_BUSY);
+      } else if (c.type === 'congestion') {
+        dialEnd('CONGESTION');
+        finish(Cause.CONGESTION);
+      } else if (c.type === 'hangup') {
+        // ast_read() gave nothing: DialEnd from the channel's hangup cause; the dial's own
+        // cause stays unset (Reason 0).
+        dialEnd(hangupCauseToDialStatus(c.cause || ch.hangupCause));
+        finish(0);
+      }
     };
   });
+}
+
+/** ast_hangup_cause_to_dial_status. */
+function hangupCauseToDialStatus(cause: number): string {
+  switch (cause) {
+    case Cause.USER_BUSY:
+      return 'BUSY';
+    case Cause.CONGESTION:
+      return 'CONGESTION';
+    case Cause.NO_ROUTE_DESTINATION:
+    case Cause.SUBSCRIBER_ABSENT: // AST_CAUSE_UNREGISTERED
+      return 'CHANUNAVAIL';
+    default:
+      return 'NOANSWER';
+  }
 }
 
 async function runAfterAnswer(pbx: Pbx, ch: Channel, o: OriginateOptions): Promise<void> {

@@ -35,7 +35,14 @@ import { originate, type OriginateOptions, type OriginateOutcome } from './origi
 import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.js';
 import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.js';
 import { incomingCall, type IncomingCallOptions } from './incoming.js';
-import { bridgeMemberGone, createBridge, destroyBridge, joinBridge, leaveBridge } from './bridging.js';
+import {
+  bridgeMemberGone,
+  createBridge,
+  destroyBridge,
+  joinBridge,
+  leaveBridge,
+  swapIntoBridge,
+} from './bridging.js';
 import { CHANNEL_BUCKETS, hashContainerOrder } from './strhash.js';
 
 export interface PbxOptions {
@@ -59,6 +66,8 @@ export interface PbxOptions {
   cdrCsv?: Partial<Omit<CdrCsvOptions, 'dir'>> & { enabled?: boolean };
   /** cdr.conf `unanswered`: log CDRs of unanswered single-channel calls (default no, as Asterisk). */
   cdrUnanswered?: boolean;
+  /** cdr.conf `congestion`: log congestion as CONGESTION rather than FAILED (default no). */
+  cdrCongestion?: boolean;
   /** manager.conf `channelvars`: variables (or functions) every channel snapshot carries. */
   channelVars?: string[];
   /** asterisk.conf `[options] maxcalls`: most channels running dialplan at once; 0 = no limit. */
@@ -139,6 +148,7 @@ export class Pbx implements FuncEnvFactory {
     this.cdrs = new CdrEngine({
       clock: this.clock,
       unanswered: opts.cdrUnanswered ?? false,
+      congestion: opts.cdrCongestion ?? false,
       emit: (cdr) => this.emit('Cdr', { cdr }),
       warn: (message) => this.log('WARNING', message),
       csv:
@@ -157,6 +167,7 @@ export class Pbx implements FuncEnvFactory {
       dialplan: this.dialplan,
       endpoints: this.endpoints,
       sipPeers: this.sipPeers,
+      localInUse: (device) => this.localInUse(device),
       emitDevice: (e) => this.emit('DeviceStateChange', e),
       emitExtension: (e) => this.emit('ExtensionStatus', e),
     });
@@ -423,8 +434,10 @@ export class Pbx implements FuncEnvFactory {
     if (ch.dead) return;
     if (c.type === 'answer') this.setState(ch, ChannelState.Up);
     else if (c.type === 'ringing' && ch.state !== ChannelState.Up) this.setState(ch, ChannelState.Ringing);
-    else if (c.type === 'busy') ch.hangupCause = Cause.USER_BUSY;
-    else if (c.type === 'congestion') ch.hangupCause = Cause.CONGESTION;
+    // A driver reporting busy/congestion sets the cause with it (chan_sip: 486/503); core_unreal
+    // only passes the frame on, so a Local ;1 keeps its own cause.
+    else if (c.type === 'busy' && ch.tech !== 'Local') ch.hangupCause = Cause.USER_BUSY;
+    else if (c.type === 'congestion' && ch.tech !== 'Local') ch.hangupCause = Cause.CONGESTION;
     if (ch.controlHandler) ch.controlHandler(c);
     else if (c.type === 'hangup') this.queueHangup(ch, c.cause);
     ch.wake('signal');
@@ -491,6 +504,13 @@ export class Pbx implements FuncEnvFactory {
     if (ch.bridgeId) bridgeMemberGone(this, ch);
     const peer = ch.localPeer;
     if (peer && !peer.dead && !this.hangingUp.has(peer)) {
+      // ast_unreal_hangup, ;2 going: when ;2 ran a Dial (DIALSTATUS exists, even empty), ;1 takes
+      // ;2's cause and CHANLOCALSTATUS.
+      const dialStatus = ch.localHalf === 2 ? ch.vars.get('DIALSTATUS') : undefined;
+      if (dialStatus !== undefined) {
+        peer.hangupCause = ch.hangupCause;
+        this.setVar(peer, 'CHANLOCALSTATUS', dialStatus);
+      }
       if (peer.localHalf === 1 && !ch.answeredTime && peer.controlHandler)
         this.deliverControl(peer, { type: 'hangup', cause: ch.hangupCause });
       else this.queueHangup(peer, ch.hangupCause);
@@ -717,19 +737,7 @@ export class Pbx implements FuncEnvFactory {
    * then BridgeLeave of the replaced channel), without the bridge dissolving in between.
    */
   swapIntoBridge(b: Bridge, incoming: Channel, outgoing: Channel): void {
-    if (incoming.bridgeId) this.leaveBridge(incoming);
-    const i = b.members.indexOf(outgoing);
-    if (i >= 0) b.members.splice(i, 1);
-    outgoing.bridgeId = '';
-    b.members.push(incoming);
-    incoming.bridgeId = b.uniqueid;
-    this.emit('BridgeEnter', {
-      bridge: b.snapshot(),
-      channel: incoming.snapshot(),
-      swapUniqueid: outgoing.uniqueid,
-    });
-    this.emit('BridgeLeave', { bridge: b.snapshot(), channel: outgoing.snapshot() });
-    outgoing.wake('signal');
+    swapIntoBridge(this, b, incoming, outgoing);
   }
 
   // ---- device and extension state -----------------------------------------------------------
@@ -751,6 +759,19 @@ export class Pbx implements FuncEnvFactory {
   setSipReachability(device: string, state: string): void {
     const peer = device.replace(/^SIP\//i, '');
     this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID');
+  }
+
+  /**
+   * local_devicestate's test: some Local pair of this device whose ;1 is still its owner and whose
+   * ;2 is looked after (called, not hung up, not optimised away).
+   */
+  private localInUse(device: string): boolean {
+    const key = device.toLowerCase();
+    for (const c of this.chans.values()) {
+      if (c.localHalf !== 1 || !c.localCalled || c.device.toLowerCase() !== key) continue;
+      if (c.localPeer && !c.localPeer.dead) return true;
+    }
+    return false;
   }
 
   /** Current state of a device (`SIP/test-201`, `Local/200@agents`, `Queue:Camp200_avail`). */

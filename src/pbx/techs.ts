@@ -196,6 +196,7 @@ function callLocal(pbx: Pbx, one: Channel): boolean {
     exten,
     localOptimization: !options.includes('n'),
   });
+  one.localCalled = true;
   if (behaviour && behaviour.mode !== 'answer') {
     // A Local destination with its own simulation section behaves as a phone instead of
     // (or before) running its dialplan.
@@ -234,6 +235,7 @@ function callLocal(pbx: Pbx, one: Channel): boolean {
   }
   if (!pbx.startPbx(two)) {
     // local_call: ast_pbx_start failed (maxcalls), so the call fails and ;2 goes.
+    one.localCalled = false;
     two.localPeer = undefined;
     one.localPeer = undefined;
     pbx.hangupNow(two);

@@ -4,11 +4,21 @@
 import { Cause } from './causes.js';
 import type { Channel } from './channel.js';
 import type { Pbx } from './pbx.js';
+import { clearBridgePeer } from './bridging.js';
 
 /** BlindTransfer: the transferer's bridge peers go to exten@context; the transferer hangs up. */
 export function blindTransfer(pbx: Pbx, ch: Channel, context: string, exten: string): boolean {
   const b = pbx.findBridge(ch.bridgeId);
   const others = b ? b.members.filter((m) => m !== ch) : [];
+  if (b && others.length) {
+    // ast_bridge_transfer_blind: the transferer is taken off hold, every party gets BLINDTRANSFER
+    // (the transferer its BRIDGEPEER, the others the transferer's name; ATTENDEDTRANSFER goes),
+    // and the transferer leaves before the BlindTransfer event is published.
+    pbx.emit('Unhold', { channel: ch.snapshot() });
+    const peer = ch.vars.get('BRIDGEPEER') ?? '';
+    for (const m of b.members) setTransferVariables(pbx, m, m === ch ? peer : ch.name, false);
+    clearBridgePeer(pbx, ch);
+  }
   pbx.emit('BlindTransfer', {
     result: b && others.length ? 'Success' : 'Fail',
     transferer: ch.snapshot(),
@@ -25,6 +35,15 @@ export function blindTransfer(pbx: Pbx, ch: Channel, context: string, exten: str
   }
   pbx.hangup(ch, Cause.NORMAL_CLEARING);
   return true;
+}
+
+/** ast_bridge_set_transfer_variables: one variable written, the other kind deleted. */
+function setTransferVariables(pbx: Pbx, ch: Channel, value: string, attended: boolean): void {
+  const write = attended ? 'ATTENDEDTRANSFER' : 'BLINDTRANSFER';
+  const erase = attended ? 'BLINDTRANSFER' : 'ATTENDEDTRANSFER';
+  pbx.setVar(ch, write, value);
+  if (ch.vars.get(erase)) pbx.setVar(ch, erase, '');
+  ch.vars.delete(erase);
 }
 
 /**
@@ -116,6 +135,7 @@ export function localOptimizeAway(pbx: Pbx, ch: Channel): boolean {
     id,
   });
   pbx.swapIntoBridge(b1, outer, one);
+  clearBridgePeer(pbx, two);
   pbx.emit('LocalOptimizationEnd', { localOne: one.snapshot(), localTwo: two.snapshot(), success: true, id });
   one.localPeer = undefined;
   two.localPeer = undefined;

@@ -44,7 +44,8 @@ test('cdr_csv line format: quoted strings, bare integers, optional uniqueid/user
   );
   assert.equal(formatCdrTime(0), '');
   assert.equal(dispositionFor(false, 17), 'BUSY');
-  assert.equal(dispositionFor(false, 34), 'CONGESTION');
+  assert.equal(dispositionFor(false, 34), 'FAILED');
+  assert.equal(dispositionFor(false, 34, true), 'CONGESTION');
   assert.equal(dispositionFor(false, 1), 'FAILED');
   assert.equal(dispositionFor(false, 16), 'NO ANSWER');
   assert.equal(dispositionFor(true, 17), 'ANSWERED');

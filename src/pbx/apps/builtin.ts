@@ -153,8 +153,9 @@ function userEventApp({ pbx, channel: ch }: AppContext, data: string): AppResult
 
 function indicateAndWait(kind: 'busy' | 'congestion') {
   return async ({ pbx, channel: ch }: AppContext, data: string): Promise<AppResult> => {
+    // indicate_busy / indicate_congestion: both leave a channel not yet up in state Busy.
     if (ch.state !== ChannelState.Up) {
-      if (kind === 'busy') pbx.setState(ch, ChannelState.Busy);
+      pbx.setState(ch, ChannelState.Busy);
       ch.hangupCause = kind === 'busy' ? Cause.USER_BUSY : Cause.CONGESTION;
     }
     pbx.indicate(ch, kind);

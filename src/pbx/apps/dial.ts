@@ -13,15 +13,30 @@ import { splitArgs } from '../functions.js';
 import type { Pbx } from '../pbx.js';
 import type { AppContext, AppResult } from './registry.js';
 
-function setTimes(pbx: Pbx, caller: Channel, start: number, answered: number): void {
+/** end_bridge_callback: the caller's time up and its whole duration (ast_channel_get_*_ms). */
+function setTimes(pbx: Pbx, caller: Channel): void {
   const now = pbx.clock.now();
-  const dialed = now - start;
-  const talk = answered ? now - answered : 0;
+  const dialed = now - caller.creationTime;
+  const talk = caller.answeredTime ? now - caller.answeredTime : 0;
   pbx.setVar(caller, 'ANSWEREDTIME', String(Math.floor(talk / 1000)));
   pbx.setVar(caller, 'ANSWEREDTIME_MS', String(talk));
   pbx.setVar(caller, 'DIALEDTIME', String(Math.floor(dialed / 1000)));
   pbx.setVar(caller, 'DIALEDTIME_MS', String(dialed));
 }
+
+const RESET_VARS = [
+  'DIALSTATUS',
+  'DIALEDPEERNUMBER',
+  'DIALEDPEERNAME',
+  'ANSWEREDTIME',
+  'ANSWEREDTIME_MS',
+  'DIALEDTIME',
+  'DIALEDTIME_MS',
+  'RINGTIME',
+  'RINGTIME_MS',
+  'PROGRESSTIME',
+  'PROGRESSTIME_MS',
+];
 
 export async function dialApp({ pbx, channel: caller }: AppContext, data: string): Promise<AppResult> {
   const [targets = '', timeoutArg = '', options = ''] = splitArgs(data);
@@ -29,7 +44,8 @@ export async function dialApp({ pbx, channel: caller }: AppContext, data: string
     pbx.log('WARNING', 'Dial requires an argument (technology/resource)');
     return -1;
   }
-  const start = pbx.clock.now();
+  // dial_exec_full starts by blanking every variable it may set.
+  for (const v of RESET_VARS) pbx.setVar(caller, v, '');
   // app_dial: sscanf("%30lf") > 0, then `to_answer = tmp * 1000` into an int (out of range: INT_MIN,
   // which reads as no timeout).
   const secs = scanfDouble(timeoutArg.split('^', 1)[0]) ?? 0;
@@ -48,19 +64,19 @@ export async function dialApp({ pbx, channel: caller }: AppContext, data: string
     // The CDR names the (last) dialed channel as party B, so unanswered attempts are logged.
     if (res.attempted.length) caller.cdrPeer = res.attempted[res.attempted.length - 1];
     pbx.setVar(caller, 'DIALSTATUS', res.status);
-    setTimes(pbx, caller, start, 0);
     return res.status === 'CANCEL' ? -1 : 0;
   }
   const peer = res.peer;
-  if (caller.state !== ChannelState.Up) pbx.answer(caller);
-  caller.cdrPeer = peer;
+  // Status, peer name and number are set before the caller is answered.
+  pbx.setVar(caller, 'DIALSTATUS', 'ANSWER');
   pbx.setVar(caller, 'DIALEDPEERNAME', peer.name);
   pbx.setVar(caller, 'DIALEDPEERNUMBER', res.dialString ?? '');
-  const answeredAt = pbx.clock.now();
+  if (caller.state !== ChannelState.Up) pbx.answer(caller);
+  caller.cdrPeer = peer;
   const bridge = pbx.bridgeChannels(caller, peer);
   await pbx.waitBridgeEnd(caller, bridge);
   if (!caller.dead) {
-    setTimes(pbx, caller, start, answeredAt);
+    setTimes(pbx, caller);
     pbx.setVar(caller, 'DIALSTATUS', 'ANSWER');
   }
   // app_dial hands the callee's hangup cause to the caller when the callee ended the call.
