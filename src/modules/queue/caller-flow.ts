@@ -7,7 +7,7 @@
 import { Cause } from '../../pbx/causes.js';
 import type { Channel } from '../../pbx/channel.js';
 import { memberStatus } from './availability.js';
-import { sayPeriodic, sayPosition } from './announcements.js';
+import { mohStart, sayPeriodic, sayPosition } from './announcements.js';
 import { bridgeFeatures, parseQueueOptions } from './app-options.js';
 import { Caller } from './caller.js';
 import { isOurTurn, join, leave, type QueueExitStatus } from './callers.js';
@@ -145,8 +145,7 @@ class CallerFlow {
     c.gosub = a.gosub ?? '';
     if (this.ringingOpt) pbx.indicate(ch, 'ringing');
     else {
-      pbx.emit('MusicOnHoldStart', { channel: ch.snapshot(), mohClass: c.mohClass });
-      c.moh = true;
+      mohStart(ctx, c);
     }
   }
 
@@ -297,8 +296,10 @@ class CallerFlow {
       if (c.withdrawInfo) pbx.setVar(ch, 'QUEUE_WITHDRAW_INFO', c.withdrawInfo);
     }
     // The music stops, the queue's figures are set, then the caller leaves (queue_exec's order).
-    if (!ch.dead && !this.ringingOpt && ending !== 'connected')
+    if (!ch.dead && c.moh && ending !== 'connected') {
       pbx.emit('MusicOnHoldStop', { channel: ch.snapshot() });
+      c.moh = false;
+    }
     if (q.params.setqueuevar && !ch.dead) setQueueVars(ctx, q, ch);
     leave(ctx, c);
     if (ending === 'hangup') return -1;

@@ -161,7 +161,8 @@ export class RingRound {
     if (!chan || chan.dead) return;
     chan.controlHandler = undefined;
     chan.owners--;
-    chan.hangupCause = cause || chan.hangupCause || Cause.NORMAL_CLEARING;
+    // ast_hangup without a cause: the channel keeps the one it has, possibly none (0).
+    chan.hangupCause = cause || chan.hangupCause;
     this.ctx.pbx.hangupNow(chan);
     this.ctx.pending.delete(a.member.interface.toLowerCase());
   }
