@@ -8,6 +8,7 @@ import { waitFull } from '../../pbx/apps/wait.js';
 import type { Bridge } from '../../pbx/bridge.js';
 import { Cause } from '../../pbx/causes.js';
 import { ChannelState, type Channel } from '../../pbx/channel.js';
+import type { PbxEvents } from '../../pbx/events.js';
 import { playFile, reportHoldTime } from './announcements.js';
 import type { Caller } from './caller.js';
 import { leave } from './callers.js';
@@ -255,14 +256,18 @@ async function bridgeAndComplete(
     });
     recordCompletedCall(ctx, q, m, call.inSl, starttime);
   };
-  // handle_hangup: a hangup request of either party that is not part of a transfer.
-  const onRequest = (e: { channel: { uniqueid: string } }): void => {
-    const id = e.channel.uniqueid;
-    const who = id === caller.uniqueid ? caller : id === peer.uniqueid ? peer : undefined;
-    if (!who || pbx.getVar(who, 'ATTENDEDTRANSFER') || pbx.getVar(who, 'BLINDTRANSFER')) return;
-    complete(who === caller ? 'caller' : 'agent');
-  };
-  const offs = [pbx.on('HangupRequest', onRequest), pbx.on('SoftHangupRequest', onRequest)];
+  // handle_hangup: a hangup request of either party that is not part of a transfer. It is a
+  // stasis subscriber like the manager's, so it sees the request after the manager raised it
+  // (onAny listeners run in subscription order, the manager's first).
+  const offs = [
+    pbx.onAny((name, payload) => {
+      if (name !== 'HangupRequest' && name !== 'SoftHangupRequest') return;
+      const id = (payload as PbxEvents['HangupRequest']).channel.uniqueid;
+      const who = id === caller.uniqueid ? caller : id === peer.uniqueid ? peer : undefined;
+      if (!who || pbx.getVar(who, 'ATTENDEDTRANSFER') || pbx.getVar(who, 'BLINDTRANSFER')) return;
+      complete(who === caller ? 'caller' : 'agent');
+    }),
+  ];
   // The bridge features the options grant (t, T, h, H, k, K, w, W, x, X): amikit has no DTMF
   // feature codes, so they are kept on each side as a variable for the dialplan and tests.
   if (c.features.caller) pbx.setVar(caller, 'QUEUE_BRIDGE_FEATURES', c.features.caller);
