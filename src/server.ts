@@ -14,6 +14,7 @@ import { listenTcp, listenTls } from './manager/transports/listeners.js';
 import { listenError } from './manager/transports/listen-error.js';
 import { startHttp, type HttpHandle } from './manager/transports/http/index.js';
 import { loadHttpConf } from './config/http-conf.js';
+import { parseConfFile, retrieve } from './config/conf-parser.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
 import { DEFAULT_PROFILE, httpServerName, type ReleaseProfile } from './profiles/index.js';
@@ -47,6 +48,11 @@ export interface ServeOptions {
   virtualClock?: boolean;
   /** Follow real time at N x speed (with a virtual clock). */
   speed?: number;
+  /**
+   * What `core show version` prints after `built by` (overrides asterisk.conf `[options]
+   * buildinfo`); default: this machine and the start time.
+   */
+  buildInfo?: string;
   /** Seed of the telephony core's PRNG (same seed, same run). */
   seed?: number;
   /** Build the telephony core and its AMI module (default true; core tests build their own). */
@@ -77,6 +83,18 @@ export interface RunningServer {
   reload(): Promise<void>;
 }
 
+/**
+ * asterisk.conf `[options] buildinfo` (amikit's own; Asterisk ignores an option it does not know):
+ * the build line `core show version` prints after `built by`, so that a recorded Asterisk's line can
+ * be reproduced. Read once at start, as Asterisk reads asterisk.conf.
+ */
+function buildInfoOf(configDir: string): string | undefined {
+  const p = join(configDir, 'asterisk.conf');
+  if (!existsSync(p)) return undefined;
+  const v = retrieve(parseConfFile(p, { baseDir: configDir }), 'options', 'buildinfo')?.trim();
+  return v ? v : undefined;
+}
+
 export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
 export const DEMO_CREDENTIALS = { username: 'demo', secret: 'demo' };
 /** Where `vite build console` writes the web console. */
@@ -101,7 +119,13 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   const config = load();
   warnUnknownFiles(configDir, log);
   const profile = opts.profile ?? DEFAULT_PROFILE;
-  const manager = new Manager({ config, loadConfig: load, log, profile });
+  const manager = new Manager({
+    config,
+    loadConfig: load,
+    log,
+    profile,
+    buildInfo: opts.buildInfo ?? buildInfoOf(configDir),
+  });
 
   // The release decides which modules exist; the options leave some out (tests add their own).
   const skipped = new Set<string>();

@@ -2,6 +2,7 @@
  * The manager core: configuration and users, the sessions, the action registry, the CLI commands the
  * Command action runs, and event publication. Transports create sessions; modules register actions.
  */
+import { arch, hostname, platform, userInfo } from 'node:os';
 import type { ManagerConfig, ManagerUserConfig } from '../config/types.js';
 import { Acl } from '../config/acl.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +37,11 @@ export interface ManagerOptions {
   profile: ReleaseProfile;
   bus?: EventBus;
   systemName?: string;
+  /**
+   * What `core show version` prints after `built by ` (asterisk.conf `[options] buildinfo`);
+   * default: this machine's user, host, architecture and OS, and the server's start time.
+   */
+  buildInfo?: string;
 }
 
 export class Manager implements Dispatcher {
@@ -63,8 +69,8 @@ export class Manager implements Dispatcher {
   metrics?: ManagerMetrics;
   /** What this server offers, for CoreSettings. */
   features = { cdr: false, http: false };
-  /** Shown by `core show version`. */
-  buildDate = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  /** `user @ host on a machine running os on date`, shown by `core show version`. */
+  readonly buildInfo: string;
 
   constructor(opts: ManagerOptions) {
     this.profile = opts.profile;
@@ -73,6 +79,7 @@ export class Manager implements Dispatcher {
     this.log = opts.log;
     this.bus = opts.bus ?? new LocalEventBus();
     this.systemName = opts.systemName ?? '';
+    this.buildInfo = opts.buildInfo ?? localBuildInfo();
     this.applyUsers(opts.config);
     this.bus.subscribe((ev) => {
       for (const s of this.sessions) s.deliver(ev);
@@ -402,4 +409,21 @@ function requestType(action: string): string {
 
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Asterisk's build line (ast_build_user @ ast_build_hostname on a ast_build_machine running
+ * ast_build_os on ast_build_date) as a build on this machine, now, would print it.
+ */
+export function localBuildInfo(): string {
+  let user = 'amikit';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (a container): keep the default.
+  }
+  const machine = arch() === 'x64' ? 'x86_64' : arch();
+  const os = platform() === 'linux' ? 'Linux' : platform();
+  const date = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  return `${user} @ ${hostname()} on a ${machine} running ${os} on ${date}`;
 }

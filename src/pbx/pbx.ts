@@ -37,6 +37,7 @@ import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.
 import { incomingCall, type IncomingCallOptions } from './incoming.js';
 import { bridgeMemberGone, createBridge, destroyBridge, joinBridge, leaveBridge } from './bridging.js';
 import { MohClasses } from './moh.js';
+import { CHANNEL_BUCKETS, hashContainerOrder } from './strhash.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -190,6 +191,15 @@ export class Pbx implements FuncEnvFactory {
   /** Live channels in creation order. */
   channels(): Channel[] {
     return [...this.chans.values()];
+  }
+
+  /**
+   * Channels as Asterisk walks its channel container (and the snapshot cache by name), which
+   * Status, CoreShowChannels, `core show channels` and Hangup by pattern list in: an ao2 hash of
+   * AST_NUM_CHANNEL_BUCKETS (1567) buckets over the name (channelstorage_ao2_legacy.c hash_cb).
+   */
+  channelsInContainerOrder(): Channel[] {
+    return hashContainerOrder(this.channels(), (c) => c.name, CHANNEL_BUCKETS);
   }
 
   channelSnapshots(): ChannelSnapshot[] {

@@ -16,7 +16,7 @@ import { loadScenario, type Scenario } from './scenario.js';
 import { combine, scoreConnection, type ScenarioScore } from './score.js';
 
 /** Epoch seconds (LastCall, LoginTime, ...) become tokens per header: their identity and order still count. */
-function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] {
+export function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] {
   const maps = new Map<string, Map<string, string>>();
   return conns.map((c) =>
     c[side].map((m) => ({
@@ -34,7 +34,7 @@ function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] 
 }
 
 /** The server closing the connection (or not) is part of what a client sees. */
-function closeMsg(closed: boolean): Msg {
+export function closeMsg(closed: boolean): Msg {
   return { kind: 'close', headers: [['(connection)', closed ? 'closed by the server' : 'kept open']], t: 0 };
 }
 

@@ -26,6 +26,12 @@ export interface RaceRule {
    * each of these event names is a source by itself, whatever its headers.
    */
   streams?: string[];
+  /**
+   * The covered messages come from another thread than their neighbours (a device state, the CDR
+   * engine): each may stand anywhere among the events between the same two responses, not only
+   * next to its own kind. Responses themselves never move.
+   */
+  floats?: boolean;
 }
 
 export type Step =
@@ -114,6 +120,7 @@ export function parseScenario(text: string, file: string): Scenario {
         match: match ? Object.fromEntries(Object.entries(match).map(([k, v]) => [k, scalar(v)])) : undefined,
         key,
         streams,
+        ...(r.floats === true ? { floats: true } : {}),
       });
     }
   }

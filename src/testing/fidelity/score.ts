@@ -117,6 +117,37 @@ function renderMsg(m: Msg): string {
   return m.headers.map(([n, v]) => `${n}: ${v}`).join(' | ');
 }
 
+function isResponse(m: Msg): boolean {
+  return header(m, 'Event') === undefined && header(m, 'Response') !== undefined;
+}
+
+/**
+ * A floating rule: between two responses (or the ends), the covered messages leave their places and
+ * follow the other messages, in a canonical order, on both sides alike.
+ */
+function floatOrder(msgs: Msg[], rule: RaceRule): Msg[] {
+  const out: Msg[] = [];
+  let floating: Msg[] = [];
+  const flush = (): void => {
+    out.push(
+      ...floating
+        .map((m) => [renderMsg(m), m] as const)
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map((x) => x[1]),
+    );
+    floating = [];
+  };
+  for (const m of msgs) {
+    if (isResponse(m) || m.kind === 'close') {
+      flush();
+      out.push(m);
+    } else if (covered(m, rule)) floating.push(m);
+    else out.push(m);
+  }
+  flush();
+  return out;
+}
+
 /**
  * Puts each run of messages a race rule covers in a canonical order, on both sides alike, so that
  * the order inside the run no longer counts.
@@ -124,6 +155,10 @@ function renderMsg(m: Msg): string {
 export function canonicalOrder(msgs: Msg[], races: RaceRule[]): Msg[] {
   let out = msgs;
   for (const rule of races) {
+    if (rule.floats) {
+      out = floatOrder(out, rule);
+      continue;
+    }
     const next: Msg[] = [];
     let run: Msg[] = [];
     const flush = (): void => {
