@@ -71,10 +71,19 @@ export class DeviceTracker {
     this.contribution.set(ch, now);
   }
 
-  /** A provider device (Custom:..., Queue:..._avail) set from outside. */
+  /**
+   * A provider device (Custom:..., Queue:..._avail) set from outside. A known state is published
+   * at once, not through the device state thread (ast_devstate_changed_literal), and only when it
+   * changed: the cache keeps one aggregate per device.
+   */
   setCustom(device: string, state: DeviceStateNum): void {
-    this.custom.set(device.toLowerCase(), { device, state });
-    this.changed(device);
+    const key = device.toLowerCase();
+    this.custom.set(key, { device, state });
+    const prev = this.cache.get(key)?.state;
+    this.cache.set(key, { device: this.cache.get(key)?.device ?? device, state });
+    if (prev === state) return;
+    this.deps.emitDevice({ device, state: deviceStateName(state) });
+    this.updateHints(key);
   }
 
   /** The SIP layer's view of a peer: registered/reachable or not (chan_sip's device state). */

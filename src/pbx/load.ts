@@ -1,6 +1,6 @@
 /**
  * Builds a Pbx from an Asterisk configuration directory: extensions.conf (dialplan), sip.conf
- * (peer names and contexts), cdr.conf (CSV options) and our own simulation.conf (phone
+ * (peer names and contexts), cdr.conf (CSV options), musiconhold.conf (classes) and our own simulation.conf (phone
  * behaviours). Missing files are fine: the PBX then has an empty dialplan, no peers, defaults.
  */
 import { existsSync } from 'node:fs';
@@ -70,6 +70,7 @@ export function createPbxFromConfigDir(
     simulation: load(configDir, 'simulation.conf'),
     sipPeers: sipConf ? sipPeersFrom(load(configDir, 'sip.conf')) : [],
     ...cdrOptionsFrom(load(configDir, 'cdr.conf')),
+    musiconhold: load(configDir, 'musiconhold.conf'),
     ...rest,
   });
 }

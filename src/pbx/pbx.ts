@@ -43,6 +43,7 @@ import {
   leaveBridge,
   swapIntoBridge,
 } from './bridging.js';
+import { MohClasses } from './moh.js';
 import { CHANNEL_BUCKETS, hashContainerOrder } from './strhash.js';
 
 export interface PbxOptions {
@@ -76,6 +77,8 @@ export interface PbxOptions {
   maxChannels?: number;
   /** Delay of the Answer() media wait on Local channels (Asterisk waits 500 ms for media). */
   answerMediaWaitMs?: number;
+  /** Parsed musiconhold.conf (moh.ts); undefined = every class plays. */
+  musiconhold?: ConfDocument;
 }
 
 /** Channels alive at once when nothing says otherwise: about 1 GB of RSS at the ~9 KB each measured. */
@@ -96,6 +99,8 @@ export class Pbx implements FuncEnvFactory {
   readonly events = new PbxEmitter();
   readonly dialplan: Dialplan;
   readonly endpoints: EndpointRegistry;
+  /** Music-on-hold classes (musiconhold.conf). */
+  readonly moh: MohClasses;
   readonly astdb: AstDb;
   readonly functions = new FunctionRegistry();
   readonly apps = new AppRegistry();
@@ -136,6 +141,7 @@ export class Pbx implements FuncEnvFactory {
           : new Dialplan();
     this.globals = new Map(this.dialplan.globals);
     this.endpoints = EndpointRegistry.fromConf(opts.simulation);
+    this.moh = new MohClasses(opts.musiconhold, opts.dataDir);
     this.astdb = new AstDb(opts.dataDir ? join(opts.dataDir, 'astdb.sqlite3') : ':memory:');
     for (const p of opts.sipPeers ?? [])
       this.sipPeers.set(p.name.toLowerCase(), { name: p.name, context: p.context ?? 'default' });

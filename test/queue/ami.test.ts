@@ -210,7 +210,7 @@ test('a waiting caller: events, QueueStatus entry, summary, queue show, priority
   const ab = await c.waitEvent('QueueCallerAbandon');
   assert.deepEqual(names(ab), [...CHAN, 'Queue', 'Position', 'OriginalPosition', 'HoldTime']);
   const leave = await c.waitEvent('QueueCallerLeave');
-  assert.deepEqual(names(leave), [...CHAN, 'Queue', 'Count', 'Position']);
+  assert.deepEqual(names(leave), [...CHAN, 'Queue', 'Position', 'Count']);
   assert.deepEqual([leave.get('Count'), leave.get('Position')], ['0', '1']);
   await c.until(() => ch.dead, 3000, 'caller hung up');
   assert.equal(ch.vars.get('QUEUE_WITHDRAW_INFO'), 'to-sales');
@@ -231,7 +231,7 @@ test('an answered call: AgentCalled, QueueMemberStatus, AgentConnect and AgentCo
   const ch = s.pbx.incomingCall({ from: 'test-202', exten: '200', context: 'DialCamp', callerIdNum: '202' });
   const called = await c.waitEvent('AgentCalled');
   const dest = CHAN.map((n) => 'Dest' + n);
-  assert.deepEqual(names(called), [...CHAN, ...dest, 'Queue', 'MemberName', 'Interface']);
+  assert.deepEqual(names(called), [...CHAN, ...dest, 'Queue', 'Interface', 'MemberName']);
   assert.deepEqual(
     [called.get('Channel'), called.get('MemberName'), called.get('Interface')],
     [ch.name, 'user1', 'Local/200@agents'],
@@ -242,10 +242,10 @@ test('an answered call: AgentCalled, QueueMemberStatus, AgentConnect and AgentCo
     ...CHAN,
     ...dest,
     'Queue',
-    'MemberName',
     'Interface',
-    'RingTime',
+    'MemberName',
     'HoldTime',
+    'RingTime',
   ]);
   const status = await c.waitEvent('QueueMemberStatus', (m) => m.get('Status') === '2');
   assert.deepEqual(names(status), [
@@ -272,8 +272,8 @@ test('an answered call: AgentCalled, QueueMemberStatus, AgentConnect and AgentCo
     ...CHAN,
     ...dest,
     'Queue',
-    'MemberName',
     'Interface',
+    'MemberName',
     'HoldTime',
     'TalkTime',
     'Reason',

@@ -291,7 +291,7 @@ test('AgentDump: the member hangs up during the announcement; the caller stays i
   }
 });
 
-test('AgentDump on the wire: caller and Dest channel groups, then Queue, MemberName, Interface', async () => {
+test('AgentDump on the wire: caller and Dest channel groups, then Queue, Interface, MemberName', async () => {
   const { eventToAmi } = await import('../../src/modules/queue/index.js');
   const w = makeWorld(`[q]\nstrategy=ringall\nannounce=agent-intro\nmember => SIP/a1,0,Agent One\n`);
   try {
@@ -304,12 +304,12 @@ test('AgentDump on the wire: caller and Dest channel groups, then Queue, MemberN
     assert.equal(ami.name, 'AgentDump');
     assert.deepEqual(
       ami.headers.map(([n]) => n),
-      ['Channel', 'DestChannel', 'Queue', 'MemberName', 'Interface'],
+      ['Channel', 'DestChannel', 'Queue', 'Interface', 'MemberName'],
     );
     assert.deepEqual(ami.headers.slice(2), [
       ['Queue', 'q'],
-      ['MemberName', 'Agent One'],
       ['Interface', 'SIP/a1'],
+      ['MemberName', 'Agent One'],
     ]);
     assert.ok(
       w.engine.logLines.some((l) => l.endsWith('|q|Agent One|AGENTDUMP|')),

@@ -1,6 +1,7 @@
 /**
  * The order in which a queue call's events come out, as try_calling / wait_for_answer /
- * hangupcalls raise them: AgentCalled before DialBegin; on a timeout AgentRingNoAnswer, then
+ * hangupcalls raise them: members in try_calling's outgoing order (the reverse of member order),
+ * AgentCalled before DialBegin; on a timeout AgentRingNoAnswer, then
  * DialEnd NOANSWER, then hangupcalls' DialEnd CANCEL; on an answer DialEnd ANSWER, the other
  * attempts cancelled, QueueCallerLeave, AgentConnect, then the bridge.
  */
@@ -36,34 +37,37 @@ test('event sequence of a ringall call: one timeout round, then an answer', asyn
     assert.ok(ch.dead);
     assert.deepEqual(timeline, [
       'CallerJoin',
-      'AgentCalled(SIP/a2)',
-      'DialBegin(SIP/a2)',
       'AgentCalled(SIP/a1)',
       'DialBegin(SIP/a1)',
-      'DialState(SIP/a2 RINGING)',
+      'AgentCalled(SIP/a2)',
+      'DialBegin(SIP/a2)',
       'DialState(SIP/a1 RINGING)',
-      'AgentRingNoAnswer(SIP/a2)',
+      'DialState(SIP/a2 RINGING)',
       'AgentRingNoAnswer(SIP/a1)',
-      'DialEnd(SIP/a2 NOANSWER)',
+      'AgentRingNoAnswer(SIP/a2)',
       'DialEnd(SIP/a1 NOANSWER)',
-      'DialEnd(SIP/a2 CANCEL)',
-      'Hangup(SIP/a2)',
+      'DialEnd(SIP/a2 NOANSWER)',
       'DialEnd(SIP/a1 CANCEL)',
       'Hangup(SIP/a1)',
+      'DialEnd(SIP/a2 CANCEL)',
+      'Hangup(SIP/a2)',
       // retry 1 s, second round
-      'AgentCalled(SIP/a2)',
-      'DialBegin(SIP/a2)',
       'AgentCalled(SIP/a1)',
       'DialBegin(SIP/a1)',
-      'DialState(SIP/a2 RINGING)',
+      'AgentCalled(SIP/a2)',
+      'DialBegin(SIP/a2)',
       'DialState(SIP/a1 RINGING)',
+      'DialState(SIP/a2 RINGING)',
       'DialEnd(SIP/a1 ANSWER)',
+      // wait_for_answer cancels the others, then hangupcalls() cancels them again
+      'DialEnd(SIP/a2 CANCEL)',
       'DialEnd(SIP/a2 CANCEL)',
       'Hangup(SIP/a2)',
       'CallerLeave',
       'AgentConnect(SIP/a1)',
       'BridgeEnter(SIP/a1)',
       'BridgeEnter(SIP/caller1)',
+      // the caller's hangup request completes the call (handle_hangup)
       'AgentComplete(SIP/a1)',
       'Hangup(SIP/a1)',
       'Hangup(SIP/caller1)',

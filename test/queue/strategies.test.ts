@@ -2,7 +2,9 @@
  * Distribution under the virtual clock: for each strategy, which members ring, in which order,
  * over a sequence of calls. Members a1, a2, a3 are configured in that order; where the strategy
  * uses app_queue's hash container (all but linear and rrordered) they are iterated in bucket
- * order of member_hash_fn: "/a2" (bucket 5), "/a1" (16), "/a3" (31).
+ * order of member_hash_fn: "/a2" (bucket 5), "/a1" (16), "/a3" (31). try_calling puts each attempt
+ * at the head of its outgoing list, so ringall rings them in the reverse order (a3, a1, a2) and
+ * of equal metrics the last in the container (a3) wins.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,9 +45,9 @@ test('member hash buckets as app_queue computes them', () => {
   assert.ok(memberBucket('Local/202@agents') < memberBucket('Local/201@agents'));
 });
 
-test('ringall rings every member at once, in container order; the first to answer wins', async () => {
+test('ringall rings every member at once, in outgoing-list order; the first to answer wins', async () => {
   const seq = await sequence('ringall');
-  for (const call of seq) assert.deepEqual(call, ['a2', 'a1', 'a3']);
+  for (const call of seq) assert.deepEqual(call, ['a3', 'a1', 'a2']);
 });
 
 test('linear always starts at the first configured member', async () => {
@@ -58,10 +60,10 @@ test('rrmemory and rrordered remember their place (queue position = configuratio
   assert.deepEqual(await sequence('rrordered'), expected);
 });
 
-test('leastrecent and fewestcalls follow the statistics (ties in container order)', async () => {
-  // Call 1: nobody has a call, a2 is first in the container; then a1, a3 (still 0), then the
-  // one whose last call is oldest / who has fewest calls.
-  const expected = [['a2'], ['a1'], ['a3'], ['a2'], ['a1']];
+test('leastrecent and fewestcalls follow the statistics (ties: the last in the container)', async () => {
+  // Call 1: nobody has a call, a3 is last in the container (first in the outgoing list); then
+  // a1, a2 (still 0), then the one whose last call is oldest / who has fewest calls.
+  const expected = [['a3'], ['a1'], ['a2'], ['a3'], ['a1']];
   assert.deepEqual(await sequence('leastrecent'), expected);
   assert.deepEqual(await sequence('fewestcalls'), expected);
 });
@@ -139,7 +141,7 @@ test('ringall rings only the lowest penalty; busy members are skipped; paused ne
     const before = w.called().length;
     w.call('q', { talkMs: 5000 });
     await w.clock.runFor(10000);
-    assert.deepEqual(w.called().slice(before), ['SIP/a2', 'SIP/a3']);
+    assert.deepEqual(w.called().slice(before), ['SIP/a3', 'SIP/a2']);
   } finally {
     w.close();
   }

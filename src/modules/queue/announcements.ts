@@ -66,11 +66,21 @@ function holdStop(ctx: QueueContext, c: Caller, ringing: boolean): void {
   c.moh = false;
 }
 
+/**
+ * ast_moh_start for the caller: the class it asks for, else `default`; when no such class is
+ * registered (musiconhold.conf), music on hold does not start and nothing is raised.
+ */
+export function mohStart(ctx: QueueContext, c: Caller): void {
+  const cls = ctx.pbx.moh.choose('', c.mohClass);
+  if (cls === undefined) return;
+  ctx.pbx.emit('MusicOnHoldStart', { channel: c.channel.snapshot(), mohClass: cls });
+  c.moh = true;
+}
+
 /** ast_moh_start / ast_indicate(RINGING) after it, when the caller stays. */
 function holdStart(ctx: QueueContext, c: Caller, ringing: boolean): void {
   if (ringing || c.moh || c.channel.dead) return;
-  ctx.pbx.emit('MusicOnHoldStart', { channel: c.channel.snapshot(), mohClass: c.mohClass });
-  c.moh = true;
+  mohStart(ctx, c);
 }
 
 /** What a part of the position announcement came to. */

@@ -7,7 +7,7 @@
 import { Cause } from '../../pbx/causes.js';
 import type { Channel } from '../../pbx/channel.js';
 import { memberStatus } from './availability.js';
-import { sayPeriodic, sayPosition } from './announcements.js';
+import { mohStart, sayPeriodic, sayPosition } from './announcements.js';
 import { bridgeFeatures, parseQueueOptions } from './app-options.js';
 import { Caller } from './caller.js';
 import { isOurTurn, join, leave, type QueueExitStatus } from './callers.js';
@@ -16,7 +16,7 @@ import { execSub } from './dialplan.js';
 import { applyRules } from './penalty-rules.js';
 import type { Queue } from './queue.js';
 import { tryCalling, type RingResult } from './ringing.js';
-import { recordAbandoned, setQueueEntryVars, setQueueVars } from './statistics.js';
+import { recordAbandoned, setDurationVar, setQueueEntryVars, setQueueVars } from './statistics.js';
 
 export interface QueueAppArgs {
   queuename: string;
@@ -38,8 +38,19 @@ type Ending = 'hangup' | 'connected' | QueueExitStatus;
 /** The head caller had members rung but lost its turn: it waits again. */
 const LOST_TURN = 'lost-turn';
 
+/** The timing variables queue_exec clears first ("to avoid stale data") and fills on the way out. */
+const TIMING_VARS = [
+  'ANSWEREDTIME',
+  'ANSWEREDTIME_MS',
+  'DIALEDTIME',
+  'DIALEDTIME_MS',
+  'QUEUEWAIT',
+  'QUEUEWAIT_MS',
+];
+
 /** queue_exec. Returns the application result and sets QUEUESTATUS as app_queue does. */
 export async function runQueueApp(ctx: QueueContext, ch: Channel, a: QueueAppArgs): Promise<0 | -1> {
+  for (const v of TIMING_VARS) ctx.pbx.setVar(ch, v, '');
   const q = ctx.get(a.queuename);
   if (!q) {
     ctx.pbx.setVar(ch, 'QUEUESTATUS', 'UNKNOWN');
@@ -134,8 +145,7 @@ class CallerFlow {
     c.gosub = a.gosub ?? '';
     if (this.ringingOpt) pbx.indicate(ch, 'ringing');
     else {
-      pbx.emit('MusicOnHoldStart', { channel: ch.snapshot(), mohClass: c.mohClass });
-      c.moh = true;
+      mohStart(ctx, c);
     }
   }
 
@@ -256,10 +266,27 @@ class CallerFlow {
     this.ctx.queueLog(this.q.name, this.ch.uniqueid, 'NONE', event, data);
   }
 
+  /**
+   * queue_exec's `stop:`: the timing variables a connected call did not set (QUEUEWAIT so far,
+   * DIALEDTIME from the channel's creation, ANSWEREDTIME 0), in one snapshot.
+   */
+  private fillTimingVars(): void {
+    const { ctx, c, ch } = this;
+    const pbx = ctx.pbx;
+    if (ch.dead) return;
+    const unset = (v: string): boolean => !pbx.getVar(ch, v);
+    pbx.stage(ch, () => {
+      if (unset('QUEUEWAIT')) setDurationVar(ctx, ch, 'QUEUEWAIT', (ctx.now() - c.start) * 1000);
+      if (unset('DIALEDTIME')) setDurationVar(ctx, ch, 'DIALEDTIME', pbx.clock.now() - ch.creationTime);
+      if (unset('ANSWEREDTIME')) setDurationVar(ctx, ch, 'ANSWEREDTIME', 0);
+    });
+  }
+
   /** ABANDON or WITHDRAW logged, the caller out of the queue, the result and QUEUESTATUS. */
   private exit(ending: Ending): 0 | -1 {
     const { ctx, c, ch, q } = this;
     const pbx = ctx.pbx;
+    this.fillTimingVars();
     if (ending === 'hangup' && !c.handled) {
       recordAbandoned(ctx, c);
       this.log('ABANDON', `${c.pos}|${c.opos}|${this.hold()}`);
@@ -268,10 +295,13 @@ class CallerFlow {
       this.log('WITHDRAW', `${c.pos}|${c.opos}|${this.hold()}|${(c.withdrawInfo ?? '').slice(0, 40)}`);
       if (c.withdrawInfo) pbx.setVar(ch, 'QUEUE_WITHDRAW_INFO', c.withdrawInfo);
     }
-    leave(ctx, c);
-    if (!ch.dead && !this.ringingOpt && ending !== 'connected')
+    // The music stops, the queue's figures are set, then the caller leaves (queue_exec's order).
+    if (!ch.dead && c.moh && ending !== 'connected') {
       pbx.emit('MusicOnHoldStop', { channel: ch.snapshot() });
+      c.moh = false;
+    }
     if (q.params.setqueuevar && !ch.dead) setQueueVars(ctx, q, ch);
+    leave(ctx, c);
     if (ending === 'hangup') return -1;
     if (ending === 'connected') {
       if (ch.hungUp || ch.dead) return -1;

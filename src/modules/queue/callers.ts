@@ -2,6 +2,7 @@
  * The callers' line: joining (by priority, or at a position), leaving, a new priority, a withdrawal
  * asked by QueueWithdrawCaller, and whose turn it is to have members rung.
  */
+import { DeviceState } from '../../pbx/devicestate.js';
 import { numAvailable, memberStatus } from './availability.js';
 import type { Caller } from './caller.js';
 import type { QueueContext, QueueResult } from './context.js';
@@ -29,6 +30,8 @@ export function join(ctx: QueueContext, q: Queue, c: Caller, position: number): 
   q.callers.splice(idx, 0, c);
   renumber(q);
   c.opos = c.pos;
+  // The queue's own device (`Queue:<name>`) rings while callers wait.
+  if (q.count === 1) ctx.pbx.setDeviceState(`Queue:${q.name}`, DeviceState.RINGING);
   ctx.emit({
     type: 'CallerJoin',
     queue: q,
@@ -45,6 +48,7 @@ export function leave(ctx: QueueContext, c: Caller): void {
   const i = q.callers.indexOf(c);
   if (i < 0) return;
   q.callers.splice(i, 1);
+  if (q.count === 0) ctx.pbx.setDeviceState(`Queue:${q.name}`, DeviceState.NOT_INUSE);
   ctx.emit({
     type: 'CallerLeave',
     queue: q,
@@ -53,6 +57,7 @@ export function leave(ctx: QueueContext, c: Caller): void {
     position: c.pos,
   });
   renumber(q);
+  ctx.pbx.setVar(c.channel, 'QUEUEPOSITION', String(c.pos));
 }
 
 /** The caller on `channel` in the queue, or why there is none. */

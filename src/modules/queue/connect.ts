@@ -8,6 +8,7 @@ import { waitFull } from '../../pbx/apps/wait.js';
 import type { Bridge } from '../../pbx/bridge.js';
 import { Cause } from '../../pbx/causes.js';
 import { ChannelState, type Channel } from '../../pbx/channel.js';
+import type { PbxEvents } from '../../pbx/events.js';
 import { playFile, reportHoldTime } from './announcements.js';
 import type { Caller } from './caller.js';
 import { leave } from './callers.js';
@@ -15,7 +16,13 @@ import type { QueueContext } from './context.js';
 import { afterGoOn, execOn, execSub, memberGosubTarget } from './dialplan.js';
 import { memberView, type Member } from './member.js';
 import type { RingResult, RingRound } from './ringing.js';
-import { recordAbandoned, recordCompletedCall, recordHoldTime } from './statistics.js';
+import {
+  recordAbandoned,
+  recordCompletedCall,
+  recordHoldTime,
+  setDurationVar,
+  setQueueVars,
+} from './statistics.js';
 import type { Attempt } from './strategies.js';
 
 /** The answered call: the member's channel, and the figures taken when it answered. */
@@ -51,7 +58,10 @@ function takeAnswer(ctx: QueueContext, c: Caller, round: RingRound, win: Attempt
   const q = c.queue;
   const peer = win.chan as Channel;
   peer.controlHandler = undefined;
+  // wait_for_answer: ANSWER for the winner and CANCEL for the others; hangupcalls() then
+  // cancels them again as it hangs them up.
   round.dialEnd(peer, 'ANSWER');
+  round.dialEndAll('CANCEL', win);
   const m = win.member;
   const answerMs = ctx.pbx.clock.now();
   const holdSecs = ctx.now() - c.start;
@@ -192,7 +202,7 @@ function announceConnect(ctx: QueueContext, c: Caller, { peer, member: m, ringTi
     'CONNECT',
     `${connectHold}|${peer.uniqueid}|${ringTime}`,
   );
-  ctx.pbx.setVar(caller, 'QUEUEWAIT', String(connectHold));
+  setDurationVar(ctx, caller, 'QUEUEWAIT', connectHold * 1000);
   ctx.emit({
     type: 'AgentConnect',
     queue: q,
@@ -205,7 +215,13 @@ function announceConnect(ctx: QueueContext, c: Caller, { peer, member: m, ringTi
   return connectHold;
 }
 
-/** The bridge, then the completion: the queue_log line, AgentComplete, the statistics, the member released. */
+/**
+ * The bridge, then the completion. As app_queue's stasis subscriptions do, the call is complete
+ * when the caller or the member is asked to hang up (a HangupRequest or SoftHangupRequest, not
+ * one that is part of a transfer): COMPLETECALLER / COMPLETEAGENT, AgentComplete and the
+ * statistics come then, while the bridge is still up. When the bridge ends without that (a
+ * transfer), the completion comes after it, as BLINDTRANSFER.
+ */
 async function bridgeAndComplete(
   ctx: QueueContext,
   c: Caller,
@@ -219,33 +235,69 @@ async function bridgeAndComplete(
   const starttime = ctx.now();
   m.starttime = starttime;
   caller.cdrPeer = peer;
+  let completed = false;
+  const complete = (reason: 'caller' | 'agent' | 'transfer'): void => {
+    if (completed) return;
+    completed = true;
+    offs.forEach((off) => off());
+    const talk = ctx.now() - starttime;
+    const event =
+      reason === 'caller' ? 'COMPLETECALLER' : reason === 'agent' ? 'COMPLETEAGENT' : 'BLINDTRANSFER';
+    ctx.queueLog(q.name, caller.uniqueid, m.membername, event, `${connectHold}|${talk}|${c.opos}`);
+    ctx.emit({
+      type: 'AgentComplete',
+      queue: q,
+      caller: caller.snapshot(),
+      agent: peer.snapshot(),
+      member: memberView(q, m),
+      holdTime: connectHold,
+      talkTime: talk,
+      reason,
+    });
+    recordCompletedCall(ctx, q, m, call.inSl, starttime);
+  };
+  // handle_hangup: a hangup request of either party that is not part of a transfer. It is a
+  // stasis subscriber like the manager's, so it sees the request after the manager raised it
+  // (onAny listeners run in subscription order, the manager's first).
+  const offs = [
+    pbx.onAny((name, payload) => {
+      if (name !== 'HangupRequest' && name !== 'SoftHangupRequest') return;
+      const id = (payload as PbxEvents['HangupRequest']).channel.uniqueid;
+      const who = id === caller.uniqueid ? caller : id === peer.uniqueid ? peer : undefined;
+      if (!who || pbx.getVar(who, 'ATTENDEDTRANSFER') || pbx.getVar(who, 'BLINDTRANSFER')) return;
+      complete(who === caller ? 'caller' : 'agent');
+    }),
+  ];
   // The bridge features the options grant (t, T, h, H, k, K, w, W, x, X): amikit has no DTMF
   // feature codes, so they are kept on each side as a variable for the dialplan and tests.
   if (c.features.caller) pbx.setVar(caller, 'QUEUE_BRIDGE_FEATURES', c.features.caller);
   if (c.features.callee) pbx.setVar(peer, 'QUEUE_BRIDGE_FEATURES', c.features.callee);
   if (caller.state !== ChannelState.Up) pbx.answer(caller);
+  const bridgeStart = pbx.clock.now();
   const bridge = pbx.bridgeChannels(caller, peer);
   await pbx.waitBridgeEnd(caller, bridge);
+  endBridge(ctx, c, bridgeStart);
   const agentEnded = peer.hungUp || peer.dead;
-  const reason = caller.hungUp || caller.dead ? 'caller' : agentEnded ? 'agent' : 'transfer';
-  const talk = ctx.now() - starttime;
-  const event =
-    reason === 'caller' ? 'COMPLETECALLER' : reason === 'agent' ? 'COMPLETEAGENT' : 'BLINDTRANSFER';
-  ctx.queueLog(q.name, caller.uniqueid, m.membername, event, `${connectHold}|${talk}|${c.opos}`);
-  ctx.emit({
-    type: 'AgentComplete',
-    queue: q,
-    caller: caller.snapshot(),
-    agent: peer.snapshot(),
-    member: memberView(q, m),
-    holdTime: connectHold,
-    talkTime: talk,
-    reason,
-  });
-  recordCompletedCall(ctx, q, m, call.inSl, starttime);
+  complete(caller.hungUp || caller.dead ? 'caller' : agentEnded ? 'agent' : 'transfer');
   releasePeer(ctx, c, peer, bridge);
   if (!caller.hungUp && !caller.dead && !caller.hangupCause && agentEnded)
     caller.hangupCause = peer.hangupCause || Cause.NORMAL_CLEARING;
+}
+
+/**
+ * end_bridge_callback: the caller's bridge ended; the queue's figures (setqueuevar) and Dial()'s
+ * timing variables, ANSWEREDTIME from the bridge's start and DIALEDTIME from the channel's birth.
+ */
+function endBridge(ctx: QueueContext, c: Caller, bridgeStart: number): void {
+  const pbx = ctx.pbx;
+  const caller = c.channel;
+  if (caller.dead) return;
+  if (c.queue.params.setqueuevar) setQueueVars(ctx, c.queue, caller);
+  const now = pbx.clock.now();
+  pbx.stage(caller, () => {
+    setDurationVar(ctx, caller, 'ANSWEREDTIME', now - bridgeStart);
+    setDurationVar(ctx, caller, 'DIALEDTIME', now - caller.creationTime);
+  });
 }
 
 /** After the bridge: the member goes on in the dialplan (`F`) or is hung up, unless it is elsewhere already. */

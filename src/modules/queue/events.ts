@@ -50,7 +50,11 @@ type AgentEvent = EventOf<AgentEventType>;
 const memberEvent = <T extends QueueEvent['type']>(name: EventName) =>
   defineEvent<Of<T>>(name, 'agent', ({ e }) => memberHeaders((e as { member: MemberView }).member));
 
-/** An agent event: the caller, the member's channel (Dest), the queue and member, then `extra`. */
+/**
+ * An agent event: the caller, the member's channel (Dest), the queue and member, then `extra`. The
+ * blob's keys come out in the order app_queue packs them (ast_json_pack keeps insertion order):
+ * Queue, Interface, MemberName, then the figures.
+ */
 const agentEvent = <T extends AgentEventType>(
   name: EventName,
   extra: (e: Of<T>['e']) => Header[] = () => [],
@@ -61,8 +65,8 @@ const agentEvent = <T extends AgentEventType>(
       ...chan(a.caller),
       ...chan(a.agent, 'Dest'),
       ['Queue', a.queue.name],
-      ['MemberName', a.member.membername],
       ['Interface', a.member.interface],
+      ['MemberName', a.member.membername],
       ...extra(e),
     ];
   });
@@ -84,8 +88,8 @@ export const QUEUE_EVENTS: { [T in QueueEvent['type']]: EventDefinition<Of<T>> }
   CallerLeave: defineEvent<Of<'CallerLeave'>>('QueueCallerLeave', 'agent', ({ e, chan }) => [
     ...chan(e.caller),
     ['Queue', e.queue.name],
-    ['Count', String(e.count)],
     ['Position', String(e.position)],
+    ['Count', String(e.count)],
   ]),
   CallerAbandon: defineEvent<Of<'CallerAbandon'>>('QueueCallerAbandon', 'agent', ({ e, chan }) => [
     ...chan(e.caller),
@@ -100,8 +104,8 @@ export const QUEUE_EVENTS: { [T in QueueEvent['type']]: EventDefinition<Of<T>> }
     ['RingTime', String(e.ringTime)],
   ]),
   AgentConnect: agentEvent<'AgentConnect'>('AgentConnect', (e) => [
-    ['RingTime', String(e.ringTime)],
     ['HoldTime', String(e.holdTime)],
+    ['RingTime', String(e.ringTime)],
   ]),
   AgentComplete: agentEvent<'AgentComplete'>('AgentComplete', (e) => [
     ['HoldTime', String(e.holdTime)],

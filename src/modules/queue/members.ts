@@ -48,6 +48,8 @@ export function reloadStaticMembers(ctx: QueueContext, q: Queue, confs: MemberCo
       now: ctx.now(),
     });
     m.paused = cur ? cur.paused : mc.paused;
+    // create_queue_member: a member made paused has just been paused.
+    if (m.paused) m.lastpause = ctx.now();
     if (cur) {
       m.queuepos = cur.queuepos;
       m.calls = cur.calls;
@@ -86,6 +88,8 @@ export function addMember(
   });
   m.dynamic = true;
   m.paused = o.paused ?? false;
+  // create_queue_member: a member made paused has just been paused.
+  if (m.paused) m.lastpause = ctx.now();
   if (o.reason) m.reasonPaused = o.reason;
   q.link(m);
   setPauseState(ctx, q, m);

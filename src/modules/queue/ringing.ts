@@ -106,11 +106,18 @@ export class RingRound {
       }
       const chan = req.channel;
       chan.owners++;
+      // ring_entry's set-up of the member's channel: AppQueue, and a caller ID guessed when the
+      // driver set none (the caller's connected line, else its dialed number, else its
+      // extension), published as one snapshot; the connected line is the caller's ID.
       pbx.stage(chan, () => {
         chan.cdrSuppressed = true;
         pbx.setApplication(chan, 'AppQueue', '(Outgoing Line)');
-        if (!chan.callerIdNum) chan.callerIdNum = caller.callerIdNum;
-        if (!chan.callerIdName) chan.callerIdName = caller.callerIdName;
+        if (!chan.callerIdNum) {
+          if (caller.connectedLineNum) {
+            chan.callerIdNum = caller.connectedLineNum;
+            chan.callerIdName = caller.connectedLineName;
+          } else chan.callerIdNum = caller.dnid || caller.exten;
+        }
         chan.connectedLineNum = caller.callerIdNum;
         chan.connectedLineName = caller.callerIdName;
         chan.peerAccount = caller.accountCode;
@@ -126,11 +133,15 @@ export class RingRound {
       a.chan = chan;
       a.startMs = pbx.clock.now();
       this.ringing.push(a);
+      // ring_entry also gives the channel the caller's extension, but publishes no snapshot for
+      // it: AgentCalled (a snapshot made afresh) shows it, DialBegin (the last published one)
+      // does not; the channel's next snapshot (its answer) carries it, with a Newexten.
+      const exten = caller.exten;
       ctx.emit({
         type: 'AgentCalled',
         queue: q,
         caller: caller.snapshot(),
-        agent: chan.snapshot(),
+        agent: { ...chan.snapshot(), exten },
         member: memberView(q, m),
       });
       pbx.emit('DialBegin', {
@@ -138,6 +149,7 @@ export class RingRound {
         dest: chan.snapshot(),
         dialString: m.interface,
       });
+      chan.exten = exten;
     }
   }
 
@@ -149,7 +161,8 @@ export class RingRound {
     if (!chan || chan.dead) return;
     chan.controlHandler = undefined;
     chan.owners--;
-    chan.hangupCause = cause || chan.hangupCause || Cause.NORMAL_CLEARING;
+    // ast_hangup without a cause: the channel keeps the one it has, possibly none (0).
+    chan.hangupCause = cause || chan.hangupCause;
     this.ctx.pbx.hangupNow(chan);
     this.ctx.pending.delete(a.member.interface.toLowerCase());
   }
@@ -175,6 +188,11 @@ export class RingRound {
         return;
       setPaused(ctx, q.params.autopause === 'yes' ? q.name : '', m.interface, 'Auto-Pause', true);
     }
+  }
+
+  /** publish_dial_end_event(): DialEnd `status` for every attempt still up but `except`. */
+  dialEndAll(status: string, except?: Attempt): void {
+    for (const a of this.ringing) if (a.chan && a !== except) this.dialEnd(a.chan, status);
   }
 
   /** hangupcalls(): DialEnd CANCEL for every attempt still up (but `except`), then hang up. */

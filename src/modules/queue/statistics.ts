@@ -117,3 +117,9 @@ export function setQueueEntryVars(ctx: QueueContext, c: Caller): void {
   ctx.pbx.setVar(c.channel, 'QEHOLDTIME', String(ctx.now() - c.start));
   ctx.pbx.setVar(c.channel, 'QEORIGINALPOS', String(c.opos));
 }
+
+/** set_duration_var: `NAME` in whole seconds and `NAME_MS` in milliseconds. */
+export function setDurationVar(ctx: QueueContext, ch: Channel, name: string, ms: number): void {
+  ctx.pbx.setVar(ch, name, String(Math.trunc(ms / 1000)));
+  ctx.pbx.setVar(ch, `${name}_MS`, String(Math.trunc(ms)));
+}

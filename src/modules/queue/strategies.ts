@@ -93,7 +93,11 @@ export function calcMetric(ctx: QueueContext, q: Queue, m: Member, pos: number, 
   return 0;
 }
 
-/** The attempts of one round, metric computed, in member order (try_calling's outgoing list). */
+/**
+ * The attempts of one round, metric computed in member order, in try_calling's outgoing list:
+ * each attempt is put at the head of the list, so the list runs in the reverse of member order
+ * (ringall rings in that order, and of equal metrics the last member in member order wins).
+ */
 export function buildAttempts(ctx: QueueContext, c: Caller): Attempt[] {
   const q = c.queue;
   const out: Attempt[] = [];
@@ -102,12 +106,12 @@ export function buildAttempts(ctx: QueueContext, c: Caller): Attempt[] {
   q.members.forEach((m, pos) => {
     const metric = calcMetric(ctx, q, m, pos, c);
     if (metric < 0) return;
-    out.push({ member: m, pos, metric, tried: false, done: false, ringing: false, startMs: 0 });
+    out.unshift({ member: m, pos, metric, tried: false, done: false, ringing: false, startMs: 0 });
   });
   return out;
 }
 
-/** The untried attempt with the lowest metric (the first of equals). */
+/** find_best: the untried attempt with the lowest metric (the first of equals in list order). */
 function bestUntried(attempts: Attempt[]): Attempt | undefined {
   let best: Attempt | undefined;
   for (const a of attempts) if (!a.tried && (!best || a.metric < best.metric)) best = a;
