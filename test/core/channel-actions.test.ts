@@ -191,7 +191,21 @@ test('Getvar / Setvar: channel, global, functions, guards', async () => {
     'Success: Variable Set',
   );
   const gv = await c.waitEvent('VarSet', (m) => m.get('Variable') === 'GLOBALFOO');
-  assert.equal(gv.get('Channel'), undefined);
+  // varset_to_ami(): a global has no snapshot, so `none` stands in for the channel.
+  assert.deepEqual(
+    gv.headers.map(([n]) => n),
+    ['Event', 'Privilege', 'Channel', 'Uniqueid', 'Variable', 'Value'],
+  );
+  assert.equal(gv.get('Channel'), 'none');
+  assert.equal(gv.get('Uniqueid'), 'none');
+  // The event's value is C-escaped (ast_escape_c_alloc); Getvar answers the raw value.
+  await c.action('Setvar', [
+    ['Variable', 'GLOBALQ'],
+    ['Value', `it's "q"?\\`],
+  ]);
+  const q = await c.waitEvent('VarSet', (m) => m.get('Variable') === 'GLOBALQ');
+  assert.equal(q.get('Value'), `it\\'s \\"q\\"\\?\\\\`);
+  assert.equal((await c.action('Getvar', [['Variable', 'GLOBALQ']])).get('Value'), `it's "q"?\\`);
   assert.equal((await c.action('Getvar', [['Variable', 'GLOBALFOO']])).get('Value'), 'bar');
   assert.equal((await c.action('Getvar', [['Variable', 'UNSET_ANYWHERE']])).get('Value'), '');
   assert.equal((await c.action('Getvar', [['Variable', 'LEN(abcd)']])).get('Value'), '4');
