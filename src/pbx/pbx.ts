@@ -15,7 +15,7 @@ import { Channel, ChannelState, type ChannelSnapshot, type Control } from './cha
 import { clampDelayMs, type Clock, type TimerHandle } from './clock.js';
 import type { DeviceStateNum } from './devicestate.js';
 import { DeviceTracker } from './devices.js';
-import { Dialplan, loadDialplan } from './dialplan.js';
+import { Dialplan, addPeriodicHookContext, loadDialplan } from './dialplan.js';
 import { EndpointRegistry } from './endpoints.js';
 import {
   PbxEmitter,
@@ -35,7 +35,14 @@ import { originate, type OriginateOptions, type OriginateOutcome } from './origi
 import { attendedTransfer, blindTransfer, localOptimizeAway } from './transfers.js';
 import { funcEnvFor, getVariable, setVariable, substituteIn } from './variables.js';
 import { incomingCall, type IncomingCallOptions } from './incoming.js';
-import { bridgeMemberGone, createBridge, destroyBridge, joinBridge, leaveBridge } from './bridging.js';
+import {
+  bridgeMemberGone,
+  createBridge,
+  destroyBridge,
+  joinBridge,
+  kickFromBridge,
+  leaveBridge,
+} from './bridging.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -89,6 +96,8 @@ export class Pbx implements FuncEnvFactory {
   readonly startTime: number;
   /** Channels by name in creation order. */
   private readonly chans = new Map<string, Channel>();
+  /** Bridge technologies suspended by BridgeTechnologySuspend (new bridges avoid them). */
+  readonly suspendedBridgeTechs = new Set<string>();
   /** Live bridges by uniqueid (bridging.ts keeps it). */
   readonly bridgesById = new Map<string, Bridge>();
   private callsProcessed = 0;
@@ -116,6 +125,7 @@ export class Pbx implements FuncEnvFactory {
         : opts.dialplan
           ? loadDialplan(opts.dialplan)
           : new Dialplan();
+    addPeriodicHookContext(this.dialplan);
     this.globals = new Map(this.dialplan.globals);
     this.endpoints = EndpointRegistry.fromConf(opts.simulation);
     this.astdb = new AstDb(opts.dataDir ? join(opts.dataDir, 'astdb.sqlite3') : ':memory:');
@@ -225,6 +235,7 @@ export class Pbx implements FuncEnvFactory {
   reloadDialplan(doc: ConfDocument | Dialplan): void {
     const next = doc instanceof Dialplan ? doc : loadDialplan(doc);
     this.dialplan.replaceWith(next);
+    addPeriodicHookContext(this.dialplan);
     if (/^(yes|true|1|on)$/i.test(this.dialplan.general.get('clearglobalvars') ?? '')) this.globals.clear();
     for (const [k, v] of this.dialplan.globals) this.globals.set(k, v);
     for (const h of this.dialplan.hints())
@@ -617,6 +628,11 @@ export class Pbx implements FuncEnvFactory {
     destroyBridge(this, b);
   }
 
+  /** BridgeKick: the channel leaves its bridge as on a hangup (see bridging.ts). */
+  kickFromBridge(ch: Channel): void {
+    kickFromBridge(this, ch);
+  }
+
   /**
    * Bridges two channels (AMI Bridge, Dial): both leave their current bridges and enter a new
    * basic bridge (`b` enters first, as app_dial imparts the callee before the caller joins).
@@ -661,6 +677,34 @@ export class Pbx implements FuncEnvFactory {
       ch.vars.set('__LASTDTMF', digit);
       ch.wake('signal');
     }
+  }
+
+  /**
+   * A DTMF frame queued on a channel and read by it (PlayDTMF Receive, CancelAtxfer): an end
+   * frame only, so DTMFEnd without a DTMFBegin, with the frame's length as DurationMs.
+   */
+  receiveDtmfEnd(ch: Channel, digit: string, durationMs: number): void {
+    if (ch.dead) return;
+    this.emit('DTMFEnd', { channel: ch.snapshot(), digit, durationMs, direction: 'Received' });
+    ch.vars.set('__LASTDTMF', digit);
+    ch.wake('signal');
+  }
+
+  /**
+   * ast_senddigit_begin/end on a channel: the technology passes the digit on. A Local half
+   * queues it to its peer, which reads a begin and an end frame; other technologies send it
+   * to the far end, and no event is raised (events come only from frames a channel reads).
+   */
+  sendDigitToTech(ch: Channel, digit: string, durationMs: number): void {
+    const peer = ch.localHalf !== 0 ? ch.localPeer : undefined;
+    if (!peer || peer.dead) return;
+    this.emit('DTMFBegin', { channel: peer.snapshot(), digit, direction: 'Received' });
+    this.receiveDtmfEnd(peer, digit, durationMs);
+  }
+
+  /** A hook flash read by a channel (SendFlash): the Flash event. */
+  receiveFlash(ch: Channel): void {
+    if (!ch.dead) this.emit('Flash', { channel: ch.snapshot() });
   }
 
   sendText(ch: Channel, text: string): boolean {

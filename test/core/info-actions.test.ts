@@ -98,7 +98,10 @@ test('ShowDialPlan: items, includes, ignore patterns, counters, errors', async (
   );
   assert.equal(inc.done.get('ListContexts'), '2');
   const all = await list(c, 'ShowDialPlan');
-  assert.equal(all.done.get('ListContexts'), '4');
+  // The configuration's four contexts and func_periodic_hook's, listed first (the last created).
+  assert.equal(all.done.get('ListContexts'), '5');
+  assert.equal(all.items[0].get('Context'), '__func_periodic_hook_context__');
+  assert.equal(all.items[0].get('Registrar'), 'func_periodic_hook');
   assert.equal(
     msg(await c.action('ShowDialPlan', [['Context', 'nope']])),
     'Error: Did not find context nope',

@@ -139,6 +139,7 @@ export const CORE_EVENTS: { [K in PbxEventName]?: Def<K> } = {
     ['Cause', String(p.cause)],
     ['Cause-txt', p.causeText],
   ]),
+  Flash: simple('Flash', 'call'),
   DTMFBegin: simple<'DTMFBegin'>('DTMFBegin', 'dtmf', (p) => [
     ['Digit', p.digit],
     ['Direction', p.direction],
