@@ -5,17 +5,36 @@
 # answers for test-202 (15062) and test-203 (15064) while the scenario runs.
 set -euo pipefail
 PREFIX=${PREFIX:-/opt/asterisk-ref}
-REF=${ASTERISK_REF:-$(cd "$(dirname "$0")/../../../shared/asterisk-ref" && pwd)}
+# ../shared/asterisk-ref beside the checkout (or beside the directory holding git worktrees).
+if [[ -z ${ASTERISK_REF:-} ]]; then
+  for d in "$(dirname "$0")/../../../shared/asterisk-ref" "$(dirname "$0")/../../../../shared/asterisk-ref"; do
+    if [[ -d $d ]]; then ASTERISK_REF=$(cd "$d" && pwd) && break; fi
+  done
+fi
+REF=${ASTERISK_REF:?no ../shared/asterisk-ref found: set ASTERISK_REF}
 : "${FIDELITY_CONFIG:?the configuration directory to run on}"
 "$REF/stop.sh" >/dev/null 2>&1 || true
 etc=$PREFIX/etc/asterisk
+# Files an earlier scenario's overlay added (features.conf, ...) go, so they do not leak into the next.
+added=$etc/.fidelity-added
+if [[ -f $added ]]; then
+  while read -r name; do rm -f "$etc/$name"; done <"$added"
+  rm -f "$added"
+fi
 for f in "$FIDELITY_CONFIG"/*.conf; do
   name=$(basename "$f")
+  [[ -e $etc/$name ]] || echo "$name" >>"$added"
   # The TLS key and certificate stay the installed ones.
   sed "s|@PREFIX@|$PREFIX|g" "$f" >"$etc/$name"
 done
-pkill -f 'sip-responder.py' 2>/dev/null || true
+# The stub this script started last time (by its pid, never by name).
+SIP_PID=${TMPDIR:-/tmp}/amikit-fidelity-sip.pid
+if [[ -f $SIP_PID ]]; then
+  kill "$(cat "$SIP_PID")" 2>/dev/null || true
+  rm -f "$SIP_PID"
+fi
 if [[ -n ${FIDELITY_SIP:-} ]]; then
   nohup python3 "$REF/../conform/sip-responder.py" --ports 15062,15064 --seconds 300 >/dev/null 2>&1 &
+  echo $! >"$SIP_PID"
 fi
 "$REF/start.sh" >/dev/null

@@ -45,6 +45,27 @@ function headersMatch(h: Array<[string, string]>, want: Record<string, string>):
   );
 }
 
+/**
+ * The offset just past the count-th message from `from` on whose headers match `want`, or
+ * undefined while fewer have arrived. Messages end with an empty line.
+ */
+function matchEnd(
+  buf: string,
+  from: number,
+  want: Record<string, string>,
+  count: number,
+): number | undefined {
+  let pos = from;
+  let n = 0;
+  for (;;) {
+    const end = buf.indexOf('\r\n\r\n', pos);
+    if (end < 0) return undefined;
+    const msgs = parseStream(buf.slice(pos, end + 4), []).filter((m) => m.kind === 'ami');
+    if (msgs.some((m) => headersMatch(m.headers, want)) && ++n >= count) return end + 4;
+    pos = end + 4;
+  }
+}
+
 export interface Recording {
   lines: string[];
   /** Steps that timed out (the recording is still written; the caller decides). */
@@ -181,13 +202,16 @@ export async function recordScenario(sc: Scenario, target: RecordTarget): Promis
       case 'until': {
         const c = get(step.conn);
         const from = c.mark;
+        let end: number | undefined;
         const ok = await waitFor(
           c,
-          () => messagesSince(c, from).filter((h) => headersMatch(h, step.match)).length >= step.count,
+          () => (end = matchEnd(c.buf, from, step.match, step.count)) !== undefined,
           step.timeout,
         );
         if (!ok) problems.push(`${step.conn}: timed out waiting for ${JSON.stringify(step.match)}`);
-        c.mark = c.buf.length;
+        // The next wait starts right after the matching message, not after the whole chunk it came
+        // in: two untils in a row must both see messages that arrived together.
+        c.mark = end ?? c.buf.length;
         return;
       }
       case 'close': {
