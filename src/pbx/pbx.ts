@@ -773,9 +773,9 @@ export class Pbx implements FuncEnvFactory {
    * chan_sip's reachability of a peer (`SIP/name` or `name`): UNAVAILABLE while unregistered or
    * unreachable; otherwise the state follows the peer's channels (in use, ringing, ...).
    */
-  setSipReachability(device: string, state: string): void {
+  setSipReachability(device: string, state: string, publish = true): void {
     const peer = device.replace(/^SIP\//i, '');
-    this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID');
+    this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID', publish);
   }
 
   /** Current state of a device (`SIP/test-201`, `Local/200@agents`, `Queue:Camp200_avail`). */
@@ -786,6 +786,11 @@ export class Pbx implements FuncEnvFactory {
   /** Known devices with their states (DeviceStateList). */
   deviceStates(): Array<{ device: string; state: string }> {
     return this.devices.list();
+  }
+
+  /** The hints with their last published states, as ExtensionStateList lists them. */
+  hintStates(): Array<{ context: string; exten: string; hint: string; status: number; statusText: string }> {
+    return this.devices.hintStates();
   }
 
   /** Extension state of a hinted extension: status -1 when there is no hint. */
