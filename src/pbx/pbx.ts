@@ -13,7 +13,7 @@ import type { CdrCsvOptions } from './cdr.js';
 import { CdrEngine } from './cdr-engine.js';
 import { Channel, ChannelState, type ChannelSnapshot, type Control } from './channel.js';
 import { clampDelayMs, type Clock, type TimerHandle } from './clock.js';
-import type { DeviceStateNum } from './devicestate.js';
+import { DeviceState, deviceStateFromName, deviceStateText, type DeviceStateNum } from './devicestate.js';
 import { DeviceTracker } from './devices.js';
 import { Dialplan, addPeriodicHookContext, loadDialplan } from './dialplan.js';
 import { EndpointRegistry } from './endpoints.js';
@@ -161,6 +161,7 @@ export class Pbx implements FuncEnvFactory {
       emitExtension: (e) => this.emit('ExtensionStatus', e),
     });
     registerBuiltinApps(this.apps);
+    this.registerDeviceStateFunction();
     this.endpoints.onChange((device) => {
       if (device === '*') for (const p of this.sipPeers.values()) this.deviceChanged(`SIP/${p.name}`);
       else this.deviceChanged(device.includes('/') ? device : `SIP/${device}`);
@@ -762,6 +763,36 @@ export class Pbx implements FuncEnvFactory {
   /** Asks for a device state recomputation; published with the next batch. */
   deviceChanged(device: string): void {
     this.devices.changed(device);
+  }
+
+  /**
+   * DEVICE_STATE() (funcs/func_devstate.c): reads any device's state; writes only `Custom:`
+   * devices, with a known state name, kept in astdb (family CustomDevstate) and published as
+   * cachable.
+   */
+  private registerDeviceStateFunction(): void {
+    this.functions.register('DEVICE_STATE', {
+      read: (_e, args) => deviceStateText(this.devices.state(args.trim())),
+      write: (env, args, value) => {
+        if (!/^custom:/i.test(args)) {
+          env.warn("The DEVICE_STATE function can only be used to set 'Custom:' device state!");
+          return false;
+        }
+        const name = args.slice('Custom:'.length);
+        if (!name) {
+          env.warn('DEVICE_STATE function called with no custom device name!');
+          return false;
+        }
+        const state = deviceStateFromName(value);
+        if (state === undefined || state === DeviceState.UNKNOWN) {
+          env.warn(`DEVICE_STATE function given invalid state value '${value}'`);
+          return false;
+        }
+        this.astdb.put('CustomDevstate', name, value);
+        this.devices.setCustom(`Custom:${name}`, state);
+        return true;
+      },
+    });
   }
 
   /** Sets a provider device state (Custom:..., Queue:..._avail) and publishes it. */

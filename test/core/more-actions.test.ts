@@ -224,3 +224,28 @@ test('MuteAudio, SendFlash and CancelAtxfer on a Local call', async () => {
     'Error: Channel specified does not exist',
   );
 });
+
+test('DEVICE_STATE(): Custom: devices set through Setvar, published and cached; others refused', async () => {
+  const c = await s.login();
+  const set = (v: string, value: string): Promise<RawMsg> =>
+    c.action('Setvar', [
+      ['Variable', v],
+      ['Value', value],
+    ]);
+  assert.equal(msg(await set('DEVICE_STATE(Custom:lamp)', 'INUSE')), 'Success: Variable Set');
+  const ev = await c.waitEvent('DeviceStateChange', (m) => m.get('Device') === 'Custom:lamp', 2000);
+  assert.equal(ev.get('State'), 'INUSE');
+  assert.equal(
+    (await c.action('Getvar', [['Variable', 'DEVICE_STATE(Custom:lamp)']])).get('Value'),
+    'In use',
+  );
+  assert.equal(s.pbx.astdb.get('CustomDevstate', 'lamp'), 'INUSE');
+  assert.equal(msg(await set('DEVICE_STATE(SIP/test-201)', 'INUSE')), 'Error: Variable not set');
+  assert.equal(msg(await set('DEVICE_STATE(Custom:lamp)', 'SIDEWAYS')), 'Error: Variable not set');
+  const d = await c.action('DeviceStateList');
+  const item = await c.waitEvent(
+    'DeviceStateChange',
+    (m) => m.get('ActionID') === d.get('ActionID') && m.get('Device') === 'Custom:lamp',
+  );
+  assert.equal(item.get('State'), 'INUSE');
+});
