@@ -7,7 +7,15 @@ export { Manager } from './manager/manager.js';
 export { loadOrder, type AmiModule } from './manager/module.js';
 export type { ActionSpec, ActionWith, ActionHandler, EventClass, Privilege } from './manager/action.js';
 export { defineEvent, type EventDefinition, type EventName } from './manager/event-def.js';
-export { ASTERISK_20, DEFAULT_PROFILE, PROFILES, type ReleaseProfile } from './profiles/index.js';
+export {
+  ASTERISK_20,
+  ASTERISK_22,
+  DEFAULT_PROFILE,
+  PROFILES,
+  profileFor,
+  type ChannelDriver,
+  type ReleaseProfile,
+} from './profiles/index.js';
 export type { ActionContext } from './manager/context.js';
 export { LocalEventBus, type EventBus } from './manager/bus.js';
 export { AmiEvent } from './manager/events.js';

@@ -14,9 +14,12 @@ import { listenTcp, listenTls } from './manager/transports/listeners.js';
 import { listenError } from './manager/transports/listen-error.js';
 import { startHttp, type HttpHandle } from './manager/transports/http/index.js';
 import { loadHttpConf } from './config/http-conf.js';
+import { parseConfFile, retrieve } from './config/conf-parser.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { PACKAGE_ROOT } from './spec.js';
-import { DEFAULT_PROFILE, httpServerName, type ReleaseProfile } from './profiles/index.js';
+import { DEFAULT_PROFILE, httpServerName, profileFor, type ReleaseProfile } from './profiles/index.js';
+import { readReleaseChoice } from './config/amikit-release.js';
+import { ConfSyntaxError } from './config/types.js';
 import type { AmiModule } from './manager/module.js';
 import { createSipModule, type SipModule } from './modules/sip/index.js';
 import { buildPbxForConfig, createConfiguredCore, type RunningPbx } from './modules/core/index.js';
@@ -24,8 +27,13 @@ import { createQueueModule } from './modules/queue/index.js';
 import { createMiscModule } from './modules/misc/index.js';
 
 export interface ServeOptions {
-  /** The Asterisk release to be (versions, modules, spec documents); default: the default profile. */
+  /** The Asterisk release to be (versions, modules, spec documents); wins over `asterisk`. */
   profile?: ReleaseProfile;
+  /**
+   * The release by its `--asterisk` name (`20`, `22`, or its full version). Without this or `profile`,
+   * asterisk.conf `[amikit]` `asterisk = ...` of the configuration directory decides, else Asterisk 20.
+   */
+  asterisk?: string;
   /** An Asterisk configuration directory (manager.conf, ...). */
   configDir?: string;
   /** Use the embedded demo configuration (the default when no configDir is given). */
@@ -39,14 +47,21 @@ export interface ServeOptions {
   logLevel?: string;
   /** A logger to use instead of creating one (tests pass a silent one). */
   logger?: Logger;
-  /** Load chan_sip (default true; SIP tests add their own instance). */
+  /** Load chan_sip where the release has it (default true; SIP tests add their own instance). */
   sip?: boolean;
+  /** Load chan_pjsip where the release has it (default true; PJSIP tests add their own instance). */
+  pjsip?: boolean;
   /** Where astdb (SQLite) and cdr-csv/Master.csv live; undefined: astdb in memory, no CSV. */
   dataDir?: string;
   /** Run the telephony core on a virtual clock, driven by the SimClock action. */
   virtualClock?: boolean;
   /** Follow real time at N x speed (with a virtual clock). */
   speed?: number;
+  /**
+   * What `core show version` prints after `built by` (overrides asterisk.conf `[options]
+   * buildinfo`); default: this machine and the start time.
+   */
+  buildInfo?: string;
   /** Seed of the telephony core's PRNG (same seed, same run). */
   seed?: number;
   /** Build the telephony core and its AMI module (default true; core tests build their own). */
@@ -77,6 +92,18 @@ export interface RunningServer {
   reload(): Promise<void>;
 }
 
+/**
+ * asterisk.conf `[options] buildinfo` (amikit's own; Asterisk ignores an option it does not know):
+ * the build line `core show version` prints after `built by`, so that a recorded Asterisk's line can
+ * be reproduced. Read once at start, as Asterisk reads asterisk.conf.
+ */
+function buildInfoOf(configDir: string): string | undefined {
+  const p = join(configDir, 'asterisk.conf');
+  if (!existsSync(p)) return undefined;
+  const v = retrieve(parseConfFile(p, { baseDir: configDir }), 'options', 'buildinfo')?.trim();
+  return v ? v : undefined;
+}
+
 export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
 export const DEMO_CREDENTIALS = { username: 'demo', secret: 'demo' };
 /** Where `vite build console` writes the web console. */
@@ -99,22 +126,34 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
     return applyOverrides(cfg, opts);
   };
   const config = load();
-  warnUnknownFiles(configDir, log);
-  const profile = opts.profile ?? DEFAULT_PROFILE;
-  const manager = new Manager({ config, loadConfig: load, log, profile });
+  const profile = chooseRelease(configDir, opts, log);
+  warnUnknownFiles(configDir, profile, log);
+  const manager = new Manager({
+    config,
+    loadConfig: load,
+    log,
+    profile,
+    buildInfo: opts.buildInfo ?? buildInfoOf(configDir),
+  });
 
   // The release decides which modules exist; the options leave some out (tests add their own).
   const skipped = new Set<string>();
   if (opts.core === false) skipped.add('core').add('app_queue');
   if (opts.queues === false) skipped.add('app_queue');
-  // As Asterisk: without a sip.conf chan_sip declines to load, so nothing listens for SIP.
-  if (opts.sip === false || !existsSync(join(configDir, 'sip.conf'))) skipped.add('chan_sip');
+  // As Asterisk: without sip.conf chan_sip declines to load, so nothing listens for SIP; chan_pjsip
+  // loads without pjsip.conf and listens on nothing (optionalConf).
+  for (const d of profile.channelDrivers)
+    if (!d.optionalConf && !existsSync(join(configDir, d.conf))) skipped.add(d.module);
+  if (opts.sip === false) skipped.add('chan_sip');
+  if (opts.pjsip === false) skipped.add('chan_pjsip');
   const has = (name: string): boolean => profile.modules.includes(name) && !skipped.has(name);
 
   // Built in the order their objects need each other: the telephony core first, chan_sip reporting
   // reachability to it, the core's module driving chan_sip's simulated phones, app_queue on the core.
   const built = has('core')
     ? buildPbxForConfig(configDir, {
+        // The release's channel drivers' technologies (SIP/ is chan_sip's simulated phones).
+        techs: profile.channelDrivers.map((d) => d.tech),
         dataDir: opts.dataDir,
         virtual: opts.virtualClock,
         speed: opts.speed,
@@ -160,6 +199,20 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
         }),
       );
     if (sip) modules.set('chan_sip', sip);
+    // chan_pjsip (src/modules/pjsip) is built here, like chan_sip above, when has('chan_pjsip'). A SIP
+    // channel driver of the release that this amikit does not have yet serves nothing and says so;
+    // any other module the release names and amikit lacks stops the start (moduleOf).
+    for (const d of profile.channelDrivers) {
+      if (has(d.module) && !modules.has(d.module)) {
+        const conf = join(configDir, d.conf);
+        log.warn(
+          existsSync(conf)
+            ? `${conf}: ${d.module} is not available in this amikit yet, ignored`
+            : `${d.module} is not available in this amikit yet`,
+        );
+        skipped.add(d.module);
+      }
+    }
     await manager.loadModules(profile.modules.filter((n) => has(n)).map((n) => moduleOf(modules, n)));
   } catch (e) {
     // Nothing half-started stays behind: modules stop, the telephony core (astdb) closes.
@@ -268,12 +321,29 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
   };
 }
 
+/**
+ * The release to be: the `profile` or `asterisk` option (`--asterisk`), else asterisk.conf `[amikit]`,
+ * else the default. A value no release has stops the start, naming file and line when it is a file's.
+ */
+function chooseRelease(configDir: string, opts: ServeOptions, log: Logger): ReleaseProfile {
+  if (opts.profile) return opts.profile;
+  if (opts.asterisk !== undefined) return profileFor(opts.asterisk);
+  const { choice, warnings } = readReleaseChoice(configDir);
+  for (const w of warnings) log.warn(formatWarning(w));
+  if (!choice) return DEFAULT_PROFILE;
+  try {
+    return profileFor(choice.value);
+  } catch (e) {
+    throw new ConfSyntaxError(choice.file, choice.line, (e as Error).message);
+  }
+}
+
 /** Configuration files amikit reads; others are ignored with a warning (Asterisk loads per module). */
 const KNOWN_FILES = new Set([
+  'asterisk.conf',
   'manager.conf',
   'http.conf',
   'extensions.conf',
-  'sip.conf',
   'queues.conf',
   'queuerules.conf',
   'cdr.conf',
@@ -283,9 +353,19 @@ const KNOWN_FILES = new Set([
   'acl.conf',
 ]);
 
-function warnUnknownFiles(dir: string, log: Logger): void {
+/** Channel drivers' files of every release: each is read only by the releases that have its driver. */
+const DRIVER_FILES: ReadonlyMap<string, string> = new Map([
+  ['sip.conf', 'chan_sip'],
+  ['pjsip.conf', 'chan_pjsip'],
+]);
+
+function warnUnknownFiles(dir: string, profile: ReleaseProfile, log: Logger): void {
   for (const f of readdirSync(dir)) {
-    if (f.endsWith('.conf') && !KNOWN_FILES.has(f)) log.warn(`${join(dir, f)}: not used by amikit, ignored`);
+    if (!f.endsWith('.conf') || KNOWN_FILES.has(f)) continue;
+    const driver = DRIVER_FILES.get(f);
+    if (driver === undefined) log.warn(`${join(dir, f)}: not used by amikit, ignored`);
+    else if (!profile.modules.includes(driver))
+      log.warn(`${join(dir, f)}: Asterisk ${profile.asteriskVersion} has no ${driver}, ignored`);
   }
 }
 

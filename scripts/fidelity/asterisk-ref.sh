@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
 # Restart command for scripts/fidelity/record.ts: restarts the reference Asterisk 20 built by
-# ../shared/asterisk-ref (installed under $PREFIX, default /opt/asterisk-ref) on the configuration
+# scripts/asterisk-ref/build.sh (installed under $PREFIX, default /opt/asterisk-ref) on the configuration
 # directory $FIDELITY_CONFIG, with a fresh astdb. When $FIDELITY_SIP is set, a loopback SIP stub
 # answers for test-202 (15062) and test-203 (15064) while the scenario runs.
 set -euo pipefail
 PREFIX=${PREFIX:-/opt/asterisk-ref}
-# ../shared/asterisk-ref beside the checkout (or beside the directory holding git worktrees).
-if [[ -z ${ASTERISK_REF:-} ]]; then
-  for d in "$(dirname "$0")/../../../shared/asterisk-ref" "$(dirname "$0")/../../../../shared/asterisk-ref"; do
-    if [[ -d $d ]]; then ASTERISK_REF=$(cd "$d" && pwd) && break; fi
-  done
-fi
-REF=${ASTERISK_REF:?no ../shared/asterisk-ref found: set ASTERISK_REF}
+REF=${ASTERISK_REF:-$(cd "$(dirname "$0")/../asterisk-ref" && pwd)}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${FIDELITY_CONFIG:?the configuration directory to run on}"
 "$REF/stop.sh" >/dev/null 2>&1 || true
 etc=$PREFIX/etc/asterisk
@@ -34,7 +29,8 @@ if [[ -f $SIP_PID ]]; then
   rm -f "$SIP_PID"
 fi
 if [[ -n ${FIDELITY_SIP:-} ]]; then
-  nohup python3 "$REF/../conform/sip-responder.py" --ports 15062,15064 --seconds 300 >/dev/null 2>&1 &
+  (cd "$ROOT" && exec nohup node --import tsx scripts/fidelity/sip-stub.ts --ports 15062,15064 --seconds 300 >/dev/null 2>&1) &
   echo $! >"$SIP_PID"
+  sleep 1
 fi
 "$REF/start.sh" >/dev/null

@@ -235,10 +235,14 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
     .description('run the AMI server (Asterisk configuration directory, or the demo)')
     .option('-c, --config <dir>', 'Asterisk configuration directory (manager.conf, ...)')
     .option('--demo', 'use the embedded demo configuration (prints its credentials)')
+    .option(
+      '--asterisk <release>',
+      'the Asterisk release to be: 20 (chan_sip, AMI 9.0.0) or 22 (AMI 11.0.0); default: asterisk.conf [amikit] asterisk, else 20',
+    )
     .option('--ami-port <n>', 'AMI TCP port (overrides manager.conf port)')
     .option('--tls-port <n>', 'AMI TLS port (overrides manager.conf tlsbindport)')
     .option('--http-port <n>', 'HTTP manager port')
-    .option('--sip-port <n>', 'SIP port of the simulated phones')
+    .option('--sip-port <n>', "SIP port (the release's SIP channel driver)")
     .option('--bind <addr>', 'address every listener binds to')
     .option('--data-dir <dir>', 'where astdb and cdr-csv live (default: .amikit-data; "none": in memory)')
     .option('--virtual-clock', 'run the telephony core on a virtual clock (driven by SimClock)')
@@ -295,7 +299,8 @@ export function buildProgram(io: MainIO, result: { code: number }): Command {
       const out = io.stdout as NodeJS.WriteStream;
       const shell = new AmiShell({
         client,
-        catalog: ActionCatalog.load(),
+        // help <Action> and completion follow the release the server's banner names.
+        catalog: ActionCatalog.load(packageRoot(), ActionCatalog.releaseFor(client.version)),
         input: io.stdin,
         output: io.stdout,
         terminal: (io.stdin as NodeJS.ReadStream).isTTY === true && out.isTTY === true,

@@ -6,10 +6,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHttpConf, loadManagerConf } from '../config/index.js';
-import { DEFAULT_PROFILE, httpServerName } from '../profiles/index.js';
+import { DEFAULT_PROFILE, httpServerName, profileFor, type ReleaseProfile } from '../profiles/index.js';
+import { readReleaseChoice } from '../config/amikit-release.js';
 import { CliError, EXIT } from './errors.js';
 
 export interface PortFlags {
+  /** `--asterisk`: the release, when given (else asterisk.conf decides). */
+  asterisk?: string;
   amiPort?: number;
   tlsPort?: number;
   httpPort?: number;
@@ -51,8 +54,9 @@ export function checkConfigDir(dir: string, flags: PortFlags): void {
         `under [general], or leave out --tls-port`,
       EXIT.usage,
     );
+  const release = releaseOf(dir, flags.asterisk);
   if (flags.httpPort !== undefined) {
-    const http = loadHttpConf(dir, httpServerName(DEFAULT_PROFILE));
+    const http = loadHttpConf(dir, httpServerName(release));
     if (!http.enabled || (http.bindaddr === undefined && flags.bind === undefined))
       throw new CliError(
         `--http-port: the HTTP server is off in ${dir} (${
@@ -62,10 +66,24 @@ export function checkConfigDir(dir: string, flags: PortFlags): void {
         EXIT.usage,
       );
   }
-  if (flags.sipPort !== undefined && !existsSync(join(dir, 'sip.conf')))
+  const driver = release.channelDrivers[0];
+  if (flags.sipPort !== undefined && (driver === undefined || !existsSync(join(dir, driver.conf))))
     throw new CliError(
-      `--sip-port: there is no sip.conf in ${dir}, so chan_sip is not loaded and nothing listens ` +
-        `for SIP; add a sip.conf, or leave out --sip-port`,
+      driver === undefined
+        ? `--sip-port: Asterisk ${release.asteriskVersion} has no SIP channel driver; leave out --sip-port`
+        : `--sip-port: there is no ${driver.conf} in ${dir}, so ${driver.module} is not loaded and nothing ` +
+            `listens for SIP; add a ${driver.conf}, or leave out --sip-port`,
       EXIT.usage,
     );
+}
+
+/** The release `--asterisk` or asterisk.conf names; a bad value in the file is reported by the start. */
+function releaseOf(dir: string, flag: string | undefined): ReleaseProfile {
+  if (flag !== undefined) return profileFor(flag);
+  try {
+    const v = readReleaseChoice(dir).choice?.value;
+    return v === undefined ? DEFAULT_PROFILE : profileFor(v);
+  } catch {
+    return DEFAULT_PROFILE;
+  }
 }

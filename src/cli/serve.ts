@@ -11,10 +11,12 @@ import { ListenError } from '../manager/transports/listen-error.js';
 import { createLogger, envLogFormat, silentLogger, type LogFormat, type Logger } from '../logger.js';
 import { CliError, EXIT } from './errors.js';
 import { checkConfigDir } from './serve-check.js';
+import { profileFor } from '../profiles/index.js';
 
 export interface ServeFlags {
   config?: string;
   demo?: boolean;
+  asterisk?: string;
   amiPort?: string;
   tlsPort?: string;
   httpPort?: string;
@@ -77,6 +79,7 @@ export async function serve(
   const opts = {
     configDir: flags.config,
     demo: flags.demo,
+    asterisk: flags.asterisk,
     amiPort: portOpt(flags.amiPort, '--ami-port'),
     tlsPort: portOpt(flags.tlsPort, '--tls-port'),
     httpPort: portOpt(flags.httpPort, '--http-port'),
@@ -87,6 +90,13 @@ export async function serve(
     virtualClock: flags.virtualClock === true,
     seed: flags.seed === undefined ? undefined : seedOpt(flags.seed),
   };
+  if (flags.asterisk !== undefined) {
+    try {
+      profileFor(flags.asterisk);
+    } catch (e) {
+      throw new CliError(`--asterisk: ${(e as Error).message}`, EXIT.usage);
+    }
+  }
   if (flags.config !== undefined && !flags.demo) {
     try {
       checkConfigDir(resolve(flags.config), opts);
@@ -160,6 +170,11 @@ export async function serve(
     throw new CliError(err.message || String(e), EXIT.actionError);
   }
   const r = running;
+  const release = r.manager.profile;
+  summary.info(
+    { asterisk: release.asteriskVersion, ami: release.amiVersion },
+    `serving as Asterisk ${release.asteriskVersion} (AMI ${release.amiVersion})`,
+  );
   if (r.amiAddress)
     summary.info({ listener: 'ami', ...r.amiAddress }, `AMI listening on ${where(r.amiAddress)}`);
   if (r.tlsAddress)

@@ -1,12 +1,14 @@
 /**
- * The action catalogue for completion and help: spec/ami-actions.json (names, parameters, privileges,
- * lists) and, when present, spec/ami-actions-docs.json (synopsis, syntax, description), read at run time
- * from the package root (the spec/ directory ships in the package).
+ * The action catalogue for completion and help: a release's spec documents (names, parameters,
+ * privileges, lists; synopsis, syntax, description when the docs are there), read at run time from the
+ * package root (the spec/ directory ships in the package). The shell picks the release the server's
+ * banner names (`Asterisk Call Manager/11.0.0`: Asterisk 22).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIST_COMPLETE_EVENTS } from '../client/index.js';
+import { DEFAULT_PROFILE, PROFILES, type ReleaseProfile } from '../profiles/index.js';
 
 export interface ActionParamInfo {
   name: string;
@@ -89,11 +91,16 @@ export class ActionCatalog {
     this.names = actions.map((a) => a.name).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
   }
 
-  /** Loads spec/ami-actions.json (+ docs when present) from the package root. */
-  static load(root: string = packageRoot()): ActionCatalog {
-    const raw = listOf<RawAction>(readJson(join(root, 'spec', 'ami-actions.json')), 'actions');
+  /** The release whose banner carries this AMI version (`9.0.0`: 20, `11.0.0`: 22); else the default. */
+  static releaseFor(amiVersion: string | undefined): ReleaseProfile {
+    return [...PROFILES.values()].find((p) => p.amiVersion === amiVersion) ?? DEFAULT_PROFILE;
+  }
+
+  /** Loads a release's actions (+ docs when present) from the package root; default Asterisk 20. */
+  static load(root: string = packageRoot(), release: ReleaseProfile = DEFAULT_PROFILE): ActionCatalog {
+    const raw = listOf<RawAction>(readJson(join(root, release.spec.actions)), 'actions');
     const docs = new Map(
-      listOf<RawDoc>(readJson(join(root, 'spec', 'ami-actions-docs.json')), 'actions').map((d) => [
+      listOf<RawDoc>(readJson(join(root, release.spec.actionDocs)), 'actions').map((d) => [
         d.name.toLowerCase(),
         d,
       ]),

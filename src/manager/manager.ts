@@ -2,6 +2,7 @@
  * The manager core: configuration and users, the sessions, the action registry, the CLI commands the
  * Command action runs, and event publication. Transports create sessions; modules register actions.
  */
+import { arch, hostname, platform, userInfo } from 'node:os';
 import type { ManagerConfig, ManagerUserConfig } from '../config/types.js';
 import { Acl } from '../config/acl.js';
 import type { Logger } from '../logger.js';
@@ -18,7 +19,7 @@ import { loadOrder, type AmiModule } from './module.js';
 import { privilegeMask, type ActionSpec } from './action.js';
 import type { EventDefinition, EventName } from './event-def.js';
 import { RELOAD, SECURITY_EVENTS, type SecurityEventName } from './manager-events.js';
-import type { ReleaseProfile } from '../profiles/index.js';
+import { PROFILES, type ReleaseProfile } from '../profiles/index.js';
 import { releaseSpec } from '../spec.js';
 
 export interface ManagerUser extends ManagerUserConfig {
@@ -36,6 +37,11 @@ export interface ManagerOptions {
   profile: ReleaseProfile;
   bus?: EventBus;
   systemName?: string;
+  /**
+   * What `core show version` prints after `built by ` (asterisk.conf `[options] buildinfo`);
+   * default: this machine's user, host, architecture and OS, and the server's start time.
+   */
+  buildInfo?: string;
 }
 
 export class Manager implements Dispatcher {
@@ -63,16 +69,22 @@ export class Manager implements Dispatcher {
   metrics?: ManagerMetrics;
   /** What this server offers, for CoreSettings. */
   features = { cdr: false, http: false };
-  /** Shown by `core show version`. */
-  buildDate = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  /** `user @ host on a machine running os on date`, shown by `core show version`. */
+  readonly buildInfo: string;
 
   constructor(opts: ManagerOptions) {
+    // Without its documents a release would register no Asterisk action at all: refuse, say which file.
+    if (releaseSpec(opts.profile).actions.size === 0)
+      throw new Error(
+        `Asterisk ${opts.profile.asteriskVersion}: no actions in ${opts.profile.spec.actions} (spec documents missing)`,
+      );
     this.profile = opts.profile;
     this.config = opts.config;
     this.loadConfig = opts.loadConfig;
     this.log = opts.log;
     this.bus = opts.bus ?? new LocalEventBus();
     this.systemName = opts.systemName ?? '';
+    this.buildInfo = opts.buildInfo ?? localBuildInfo();
     this.applyUsers(opts.config);
     this.bus.subscribe((ev) => {
       for (const s of this.sessions) s.deliver(ev);
@@ -149,9 +161,20 @@ export class Manager implements Dispatcher {
 
   /** Registers a module's actions (ast_manager_register_xml); a missing privilege is a start-up error. */
   addActions(module: string, actions: readonly ActionSpec[]): void {
-    const docs = releaseSpec(this.profile).actionDocs;
+    const spec = releaseSpec(this.profile);
+    const docs = spec.actionDocs;
     for (const a of actions) {
       const doc = a.doc ?? 'asterisk';
+      // A module shared by several releases offers what this release has: an Asterisk action that
+      // another release documents and this one does not (removed, or not yet there) is not registered.
+      if (
+        doc === 'asterisk' &&
+        !spec.actions.has(a.name.toLowerCase()) &&
+        otherReleaseHas(this.profile, a.name)
+      ) {
+        this.log.debug(`${module}: ${a.name} is not an action of Asterisk ${this.profile.asteriskVersion}`);
+        continue;
+      }
       this.registry.register({
         name: a.name,
         privilege: privilegeMask(a.name, a.privilege),
@@ -402,4 +425,28 @@ function requestType(action: string): string {
 
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Asterisk's build line (ast_build_user @ ast_build_hostname on a ast_build_machine running
+ * ast_build_os on ast_build_date) as a build on this machine, now, would print it.
+ */
+export function localBuildInfo(): string {
+  let user = 'amikit';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (a container): keep the default.
+  }
+  const machine = arch() === 'x64' ? 'x86_64' : arch();
+  const os = platform() === 'linux' ? 'Linux' : platform();
+  const date = new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  return `${user} @ ${hostname()} on a ${machine} running ${os} on ${date}`;
+}
+
+/** Whether a release other than `profile` documents the action. */
+function otherReleaseHas(profile: ReleaseProfile, name: string): boolean {
+  const key = name.toLowerCase();
+  for (const p of PROFILES.values()) if (p.id !== profile.id && releaseSpec(p).actions.has(key)) return true;
+  return false;
 }

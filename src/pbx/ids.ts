@@ -13,6 +13,11 @@ export class IdAllocator {
     return `${Math.floor(this.nowMs() / 1000)}.${this.uniqueSeq++}`;
   }
 
+  /** The number the next suffix of a technology will have. */
+  nextChannelNumber(tech: string): number {
+    return this.suffixes.get(tech.toLowerCase()) ?? 0;
+  }
+
   /** Next `-0000000a` style suffix for a technology (case-insensitive). */
   channelSuffix(tech: string): string {
     const key = tech.toLowerCase();

@@ -59,13 +59,14 @@ export function cdrOptionsFrom(doc: ConfDocument | undefined): Pick<PbxOptions, 
 
 export function createPbxFromConfigDir(
   configDir: string,
-  opts: { clock: Clock; seed?: number; dataDir?: string } & Partial<PbxOptions>,
+  opts: { clock: Clock; seed?: number; dataDir?: string; sipConf?: boolean } & Partial<PbxOptions>,
 ): Pbx {
+  const { sipConf = true, ...rest } = opts;
   return new Pbx({
     dialplan: load(configDir, 'extensions.conf'),
     simulation: load(configDir, 'simulation.conf'),
-    sipPeers: sipPeersFrom(load(configDir, 'sip.conf')),
+    sipPeers: sipConf ? sipPeersFrom(load(configDir, 'sip.conf')) : [],
     ...cdrOptionsFrom(load(configDir, 'cdr.conf')),
-    ...opts,
+    ...rest,
   });
 }

@@ -43,6 +43,7 @@ import {
   kickFromBridge,
   leaveBridge,
 } from './bridging.js';
+import { CHANNEL_BUCKETS, hashContainerOrder } from './strhash.js';
 
 export interface PbxOptions {
   clock: Clock;
@@ -55,6 +56,12 @@ export interface PbxOptions {
   simulation?: ConfDocument;
   /** SIP peers known to the PBX (names from sip.conf) with their context. */
   sipPeers?: Array<{ name: string; context?: string }>;
+  /**
+   * The channel technologies that exist (ast_channel_register), case-insensitive, as the release's
+   * channel drivers give them (the server passes them); absent: every technology amikit implements.
+   * A release without chan_sip has no `SIP` (a request answers "No channel type registered").
+   */
+  techs?: readonly string[];
   /** cdr.conf [csv] options; CSV written only when dataDir is set. */
   cdrCsv?: Partial<Omit<CdrCsvOptions, 'dir'>> & { enabled?: boolean };
   /** cdr.conf `unanswered`: log CDRs of unanswered single-channel calls (default no, as Asterisk). */
@@ -92,6 +99,8 @@ export class Pbx implements FuncEnvFactory {
   readonly apps = new AppRegistry();
   readonly globals: Map<string, string>;
   readonly sipPeers = new Map<string, { name: string; context: string }>();
+  /** The channel technologies that exist, lower case; null: every technology amikit implements. */
+  readonly techs: ReadonlySet<string> | null;
   readonly answerMediaWaitMs: number;
   readonly startTime: number;
   /** Channels by name in creation order. */
@@ -133,6 +142,7 @@ export class Pbx implements FuncEnvFactory {
       this.sipPeers.set(p.name.toLowerCase(), { name: p.name, context: p.context ?? 'default' });
     this.answerMediaWaitMs = opts.answerMediaWaitMs ?? 500;
     this.maxCalls = Math.max(0, Math.floor(opts.maxCalls ?? 0));
+    this.techs = opts.techs ? new Set(opts.techs.map((t) => t.toLowerCase())) : null;
     this.maxChannels = Math.max(1, Math.floor(opts.maxChannels ?? DEFAULT_MAX_CHANNELS));
     this.channelVarNames = [...(opts.channelVars ?? [])];
     const csv = opts.cdrCsv ?? {};
@@ -195,6 +205,15 @@ export class Pbx implements FuncEnvFactory {
   /** Live channels in creation order. */
   channels(): Channel[] {
     return [...this.chans.values()];
+  }
+
+  /**
+   * Channels as Asterisk walks its channel container (and the snapshot cache by name), which
+   * Status, CoreShowChannels, `core show channels` and Hangup by pattern list in: an ao2 hash of
+   * AST_NUM_CHANNEL_BUCKETS (1567) buckets over the name (channelstorage_ao2_legacy.c hash_cb).
+   */
+  channelsInContainerOrder(): Channel[] {
+    return hashContainerOrder(this.channels(), (c) => c.name, CHANNEL_BUCKETS);
   }
 
   channelSnapshots(): ChannelSnapshot[] {

@@ -30,6 +30,8 @@ export function requestChannel(
   opts: RequestOptions,
 ): RequestResult {
   const t = tech.toLowerCase();
+  if (pbx.techs && !pbx.techs.has(t))
+    return { cause: Cause.CHAN_NOT_IMPLEMENTED, error: `No channel type registered for '${tech}'` };
   // amikit's ceiling on channels alive at once: the request fails as an exhausted driver's would.
   if (!pbx.roomForChannels(t === 'local' ? 2 : 1))
     return { cause: Cause.CONGESTION, error: `Too many channels (limit ${pbx.maxChannels})` };

@@ -99,7 +99,6 @@ class HttpNormalizer {
     const ln = name.toLowerCase();
     if ((ln === 'logintime' || ln === 'lastcall' || ln === 'lastpause') && /^1\d{9}$/.test(v))
       return '<epoch>';
-    if (ln === 'output') v = v.replace(/^(Asterisk \S+ built by ).*$/, '$1<build>');
     return this.ami.value(name, v);
   }
 

@@ -215,6 +215,9 @@ export class Normalizer {
     if (['uptime', 'lastreload', 'coreprocessedcalls'].includes(ln) && /^\d+$/.test(v)) return '<int>';
     if (['corestartuptime', 'corereloadtime'].includes(ln) && /^\d\d:\d\d:\d\d$/.test(v)) return '<time>';
     if (['corestartupdate', 'corereloaddate'].includes(ln) && /^\d{4}-\d\d-\d\d$/.test(v)) return '<date>';
+    // CDR times are the recording's wall clock: tokens by identity, so equal times stay equal.
+    if (['starttime', 'answertime', 'endtime'].includes(ln) && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(v))
+      return this.tok('TIME', v);
     if (ln === 'challenge' && /^[0-9A-Za-z]{1,40}$/.test(v)) return '<challenge>';
     if (ln === 'expectedresponse' || ln === 'response') {
       if (/^[0-9a-f]{32}$/.test(v)) return '<md5>';
@@ -236,6 +239,11 @@ export class Normalizer {
       '<uptime>',
     );
     v = v.replace(/\b\d+ calls? processed/g, '<n> calls processed');
+    // `core show version`: who built it, where and when differ from machine to machine; the version stays.
+    v = v.replace(
+      /^(Asterisk \S+) built by \S+ @ \S+ on a \S+ running \S+ on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+      '$1 built by <user> @ <host> on a <arch> running <os> on <date>',
+    );
     return v;
   }
 
@@ -335,6 +343,31 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
     }
   };
 
+  /** Channel name suffixes (`-0000000b`) in the order they first appeared, recorded by time t or live so far. */
+  const suffixesSeen = (chunks: Array<{ t: number; data: string }>): string[] => {
+    const out: string[] = [];
+    for (const c of chunks.sort((x, y) => x.t - y.t))
+      for (const m of c.data.matchAll(RX_CHAN)) if (!out.includes(m[2])) out.push(m[2]);
+    return out;
+  };
+  /**
+   * A client names a channel by the name the server gave it: a recorded send naming the recording's
+   * n-th channel names the live server's n-th (channel numbers depend on what the server did before).
+   */
+  const liveChannelNames = (data: string, t: number): string => {
+    if (data.search(RX_CHAN) < 0) return data;
+    const ref = suffixesSeen(refs.flatMap((r) => r.recvs.filter((x) => x.t <= t + 1e-6)));
+    const got = suffixesSeen(
+      [...live.values()].flatMap((lc) =>
+        lc.ends.map((e, i) => ({ t: e.t, data: lc.buf.slice(i ? lc.ends[i - 1].end : 0, e.end) })),
+      ),
+    );
+    return data.replace(RX_CHAN, (x, pre: string, suf: string) => {
+      const i = ref.indexOf(suf);
+      return i >= 0 && i < got.length ? pre + got[i] : x;
+    });
+  };
+
   let sent = 0;
   /** The server's clock reaches the recording's time t: every action sent is taken in first. */
   const advanceClock = async (clock: ReplayClock, gap: number): Promise<void> => {
@@ -412,6 +445,7 @@ export async function replay(path: string, target: ReplayTarget): Promise<ConnRe
           );
         }
       }
+      data = liveChannelNames(data, a.t);
       lc.lastSendT = rel();
       sent += countActions(data);
       lc.sock.write(Buffer.from(data, 'latin1'));

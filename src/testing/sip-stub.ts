@@ -19,14 +19,18 @@ export interface SipStub {
 
 const COPIED = new Set(['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq']);
 
-/** Answers each SIP request on each port with `200 OK` (Via, From, To, Call-ID, CSeq copied). */
-export async function startStub(count: number): Promise<SipStub> {
+/**
+ * Answers each SIP request on each port with `200 OK` (Via, From, To, Call-ID, CSeq copied): `count`
+ * ephemeral ports, or the ports listed.
+ */
+export async function startStub(count: number | number[]): Promise<SipStub> {
+  const wanted = typeof count === 'number' ? new Array<number>(count).fill(0) : count;
   const requests: StubRequest[] = [];
   const socks: dgram.Socket[] = [];
   const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
+  for (const want of wanted) {
     const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => s.bind(want, '127.0.0.1', () => r()));
     const port = s.address().port;
     s.on('message', (data, rinfo) => {
       const text = data.toString('latin1');

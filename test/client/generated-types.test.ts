@@ -18,7 +18,11 @@ import {
   EVENT_NAMES,
   LIST_ACTIONS,
   LIST_COMPLETE_EVENTS,
+  RELEASE_ACTIONS,
+  RELEASE_EVENTS,
   type ActionName,
+  type OutboundRegistrationDetailEvent,
+  type ReleaseActionName,
   type ActionParams,
   type AmiEventMap,
   type AmiEventName,
@@ -145,4 +149,27 @@ test('generator: identifiers, quoting, header groups, instances', () => {
     /export interface E_1Event \{\n {2}Event: 'E-1';\n {2}Privilege: string;\n {2}DestA: string;\n {2}DestB: string;\n {2}'Cause-txt'\?: string;\n {2}Only2\?: string;\n\}/,
   );
   assert.match(src, /'X-Y': 'XYComplete',/);
+});
+
+test('the types cover both releases: per-release name lists, a header only 22 documents is optional', () => {
+  const a20 = new Set<string>(RELEASE_ACTIONS['20']);
+  const a22 = new Set<string>(RELEASE_ACTIONS['22']);
+  for (const n of ['SIPpeers', 'SIPshowpeer', 'SKINNYdevices', 'Monitor', 'ChangeMonitor', 'PauseMonitor'])
+    assert.ok(a20.has(n) && !a22.has(n), `${n}: Asterisk 20 only`);
+  for (const n of ['PJSIPShowEndpoints', 'PJSIPQualify', 'QueueStatus', 'Originate'])
+    assert.ok(a20.has(n) && a22.has(n), `${n}: both releases`);
+  const e22 = new Set<string>(RELEASE_EVENTS['22']);
+  for (const n of ['MonitorStart', 'MonitorStop', 'SIPQualifyPeerDone', 'SessionTimeout'])
+    assert.ok(
+      !e22.has(n) && (RELEASE_EVENTS['20'] as readonly string[]).includes(n),
+      `${n}: Asterisk 20 only`,
+    );
+  // Every name of a release is a name of the union.
+  for (const r of Object.values(RELEASE_ACTIONS)) for (const n of r) assert.ok(ACTION_NAMES.includes(n));
+  const detail: OutboundRegistrationDetailEvent = {
+    ...({} as Omit<OutboundRegistrationDetailEvent, 'UserAgent'>),
+  };
+  assert.equal(detail.UserAgent, undefined);
+  const pjsipOnly: ReleaseActionName<'22'> = 'PJSIPShowEndpoints';
+  assert.equal(pjsipOnly, 'PJSIPShowEndpoints');
 });

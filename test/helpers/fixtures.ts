@@ -10,10 +10,17 @@ import { configDirWithTestCertificate } from '../../src/testing/server.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 export const CONFORMANCE_DIR = join(FIXTURES, 'conformance');
+/** Transcripts recorded from a real Asterisk 22.10.1 (chan_pjsip), with the configuration it ran on. */
+export const CONFORMANCE_22_DIR = join(FIXTURES, 'conformance-22');
 
 /** A copy of the recorded configuration with its TLS paths pointing at a test certificate. */
 export function conformanceConfigDir(edit?: (managerConf: string) => string): string {
   return configDirWithTestCertificate(join(CONFORMANCE_DIR, 'config'), edit);
+}
+
+/** A copy of the configuration Asterisk 22.10.1 was recorded with (test certificate as above). */
+export function conformance22ConfigDir(edit?: (managerConf: string) => string): string {
+  return configDirWithTestCertificate(join(CONFORMANCE_22_DIR, 'config'), edit);
 }
 
 /** The secrets of the recorded configuration's users (for MD5 keys in replays). */

@@ -86,6 +86,17 @@ try {
 } finally {
   await srv.close();
 }
+// The Asterisk 22 release reads its spec documents (spec/22) from the installed package.
+const s22 = await startAmikit({ demo: true, asterisk: '22', amiPort: 0, httpPort: 0, logLevel: 'silent' });
+try {
+  const c = new AmiClient({ host: '127.0.0.1', port: s22.amiAddress.port, username: 'demo', secret: 'demo' });
+  await c.connect();
+  const r = await c.send('CoreSettings');
+  process.stdout.write(' ' + c.version + ' ' + r.AsteriskVersion);
+  await c.close();
+} finally {
+  await s22.close();
+}
 `;
 
 test('npm pack: every export imports from the installed tarball, the bin runs, a server starts', async () => {
@@ -127,7 +138,7 @@ test('npm pack: every export imports from the installed tarball, the bin runs, a
       ...Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [t] : [t.types, t.default])),
     ].map((t) => t.replace(/^\.\//, ''));
     for (const t of targets) assert.ok(files.has(t), `${t} is named in package.json but not packed`);
-    for (const f of ['demo/manager.conf', 'spec/ami-actions.json', 'README.md'])
+    for (const f of ['demo/manager.conf', 'spec/ami-actions.json', 'spec/22/ami-actions.json', 'README.md'])
       assert.ok(files.has(f), `${f} is not packed`);
     assert.ok(
       ![...files].some((f) => f.startsWith('test/') || f.startsWith('src/')),
@@ -168,7 +179,7 @@ test('npm pack: every export imports from the installed tarball, the bin runs, a
     const version = await run(process.execPath, [join(installed, pkg.bin.amikit), '--version'], app, 60_000);
     assert.equal(version.stdout.trim(), pkg.version);
     const smoke = await run(process.execPath, ['smoke.mjs'], app, 60_000);
-    assert.equal(smoke.stdout, 'Pong');
+    assert.equal(smoke.stdout, 'Pong 11.0.0 22.10.1');
     assert.ok(existsSync(join(installed, 'demo', 'sip.conf')));
   } finally {
     rmSync(dir, { recursive: true, force: true });

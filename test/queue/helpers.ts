@@ -115,10 +115,11 @@ export interface QueueServer {
 }
 
 export async function startQueueServer(
-  opts: { queueLogPath?: string; virtual?: boolean } = {},
+  opts: { queueLogPath?: string; virtual?: boolean; buildInfo?: string } = {},
 ): Promise<QueueServer> {
   const srv = await startTestServer({
     configDir: conformanceConfigDir(),
+    buildInfo: opts.buildInfo,
     virtualClock: opts.virtual,
     httpPort: 0,
     sip: false,

@@ -1,7 +1,6 @@
 /**
  * The actions that belong to the manager itself (main/manager.c), and its CLI commands.
  */
-import { hostname, arch, platform, userInfo } from 'node:os';
 import type { ActionContext } from '../context.js';
 import type { Manager } from '../manager.js';
 import type { AmiModule } from '../module.js';
@@ -187,15 +186,6 @@ async function actionCommand(ctx: ActionContext): Promise<void> {
   ctx.append(out + '\r\n');
 }
 
-/** Who "built" this Asterisk: the user running the server, as a build on the same machine would say. */
-function buildUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'amikit';
-  }
-}
-
 /** `7 minutes, 19 seconds` (print_uptimestr). */
 export function uptimeString(totalSec: number): string {
   const units: Array<[number, string]> = [
@@ -344,10 +334,7 @@ function registerCli(m: Manager): void {
     summary: 'Display version info',
     usage: 'Usage: core show version\n       Shows Asterisk version information.',
     maxArgs: 0,
-    handler: () =>
-      ok([
-        `Asterisk ${m.profile.asteriskVersion} built by ${buildUser()} @ ${hostname()} on a ${arch() === 'x64' ? 'x86_64' : arch()} running ${platform() === 'linux' ? 'Linux' : platform()} on ${m.buildDate}`,
-      ]),
+    handler: () => ok([`Asterisk ${m.profile.asteriskVersion} built by ${m.buildInfo}`]),
   });
   m.cli.register({
     words: ['core', 'show', 'uptime'],

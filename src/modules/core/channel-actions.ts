@@ -15,6 +15,7 @@ import { ORIGINATE_RESPONSE } from './events.js';
 import { astTrue } from '../../config/cstr.js';
 import { PatternError } from '../../pattern/index.js';
 import { compileRegex, hms, parseCallerIdHeader, regexFromSlashes, scanInt, separateArgs } from './util.js';
+import { CHANNEL_BUCKETS, hashContainerOrder } from '../../pbx/strhash.js';
 
 /** What the channel actions share: the PBX and the channel-state helpers bound to the manager config. */
 export interface CoreEnv {
@@ -243,15 +244,20 @@ export function actionHangup(env: CoreEnv, ctx: ActionContext): void {
   ctx.listStart('Channels hung up will follow');
   // Asterisk walks the channel container while hanging up; the other half of a Local pair goes
   // away asynchronously there, so every channel that matched at the start is reported.
-  let matched = 0;
-  let out = '';
+  // The list comes in the container's order (the iterator of action_hangup); the hangups
+  // themselves run on each channel's own thread in Asterisk, in no order the iteration fixes, so
+  // they run here in the order the channels were made.
+  const matching = pbx.channels().filter((c) => re.testHead(c.name));
   const done = new Set<Channel>();
-  for (const c of pbx.channels()) {
-    if (!re.testHead(c.name)) continue;
+  for (const c of matching) {
     // Workaround: the PBX recurses without end when both halves of a Local pair are hung up in
     // the same turn while both run the dialplan; the second half goes with the first anyway.
     if (!(c.localPeer && done.has(c.localPeer) && c.inPbx && c.localPeer.inPbx)) pbx.hangup(c, cause);
     done.add(c);
+  }
+  let matched = 0;
+  let out = '';
+  for (const c of hashContainerOrder(matching, (x) => x.name, CHANNEL_BUCKETS)) {
     matched++;
     out += `Event: ChannelHungup\r\nChannel: ${c.name}\r\n${ctx.idLine()}\r\n`;
   }
@@ -375,7 +381,7 @@ export function actionStatus(env: CoreEnv, ctx: ActionContext): void {
   if (!functionAllowed(chanVariables, ctx.session.writeperm))
     return ctx.error('Status Access Forbidden: Variables');
   let list: Channel[];
-  if (!name) list = pbx.channels();
+  if (!name) list = pbx.channelsInContainerOrder();
   else {
     const c = pbx.findChannel(name);
     if (!c) return ctx.error('No such channel');
@@ -426,7 +432,7 @@ export function actionCoreShowChannels(env: CoreEnv, ctx: ActionContext): void {
   const { pbx } = env;
   ctx.listStart('Channels will follow');
   let n = 0;
-  for (const ch of pbx.channels()) {
+  for (const ch of pbx.channelsInContainerOrder()) {
     ctx.listItem('CoreShowChannel', [
       ...env.chan(ch),
       ['Application', ch.application],

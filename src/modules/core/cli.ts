@@ -104,7 +104,7 @@ export function coreShowChannels(env: CliEnv, args: string[]): CliResult {
           'BridgeID',
         ]),
       );
-    for (const ch of pbx.channels()) {
+    for (const ch of pbx.channelsInContainerOrder()) {
       const state = stateDesc(ch.state);
       const age = env.age(ch);
       if (concise) {
@@ -223,7 +223,7 @@ export function channelRequestHangup(env: CliEnv, args: string[]): CliResult {
   const hangupMatching = (match: (name: string) => boolean): number => {
     let n = 0;
     const done = new Set<Channel>();
-    for (const ch of pbx.channels()) {
+    for (const ch of pbx.channelsInContainerOrder()) {
       if (!match(ch.name) || ch.dead) continue;
       lines.push(`Requested Hangup on channel '${ch.name}'`);
       // Same workaround as the Hangup action (see channel-actions.ts).

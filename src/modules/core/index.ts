@@ -133,6 +133,12 @@ export interface PbxConfigOptions {
   answerMediaWaitMs?: number;
   /** chan_sip's simulation hooks (`SipModule.sim`), for the SimPeer action. */
   sipSim?: sim.SipSimControl;
+  /**
+   * The channel technologies of the release besides Local (its channel drivers'). Given without `SIP`,
+   * sip.conf is not read and `SIP/...` is no technology; absent, every technology amikit implements
+   * exists and sip.conf's peers are read.
+   */
+  techs?: readonly string[];
 }
 
 export interface RunningPbx {
@@ -192,6 +198,8 @@ export function buildPbxForConfig(configDir: string, opts: PbxConfigOptions = {}
   const clock = opts.clock ?? (opts.virtual ? new VirtualClock(Date.now()) : new RealClock());
   const seed = opts.seed ?? 1;
   const pbx = createPbxFromConfigDir(configDir, {
+    sipConf: (opts.techs ?? ['SIP']).some((t) => t.toLowerCase() === 'sip'),
+    techs: opts.techs ? ['Local', ...opts.techs] : undefined,
     clock,
     seed,
     dataDir: opts.dataDir,

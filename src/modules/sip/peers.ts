@@ -45,16 +45,9 @@ const HASH_PEER_SIZE = 563;
 export const DEV_NOT_INUSE = 'NOT_INUSE';
 export const DEV_UNAVAILABLE = 'UNAVAILABLE';
 
-/** ast_str_case_hash: djb2 over lower-cased bytes, masked to INT_MAX. */
-export function astStrCaseHash(s: string): number {
-  let h = 5381;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i) & 0xff;
-    const lc = c >= 65 && c <= 90 ? c + 32 : c;
-    h = (Math.imul(h, 33) ^ lc) >>> 0;
-  }
-  return h & 0x7fffffff;
-}
+import { astStrCaseHash } from '../../pbx/strhash.js';
+
+export { astStrCaseHash };
 
 /** peer_status(): the text chan_sip prints, and 1 online / 0 offline / -1 unmonitored. */
 export function peerStatusText(p: Peer): { text: string; code: 1 | 0 | -1 } {

@@ -20,7 +20,7 @@ import { combine, scoreConnection, type ScenarioScore } from './score.js';
  * AnswerTime, EndTime) become tokens per header: their identity and order still count, the
  * recording's date does not.
  */
-function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] {
+export function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] {
   const maps = new Map<string, Map<string, string>>();
   return conns.map((c) =>
     c[side].map((m) => ({
@@ -38,7 +38,7 @@ function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] 
 }
 
 /** The server closing the connection (or not) is part of what a client sees. */
-function closeMsg(closed: boolean): Msg {
+export function closeMsg(closed: boolean): Msg {
   return { kind: 'close', headers: [['(connection)', closed ? 'closed by the server' : 'kept open']], t: 0 };
 }
 

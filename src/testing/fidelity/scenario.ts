@@ -15,6 +15,23 @@ export interface RaceRule {
   events: string[];
   /** Only messages whose headers contain these values (for example a Channel prefix) join the run. */
   match?: Record<string, string>;
+  /**
+   * The covered messages come from another thread than their neighbours (a device state, the CDR
+   * engine): each may stand anywhere among the events between the same two responses, not only
+   * next to its own kind. Responses themselves never move.
+   */
+  floats?: boolean;
+  /**
+   * Headers naming the thread a message comes from (the first one a message has, for example
+   * Channel, then Device): inside a run, messages of the same source keep their order and only
+   * different sources may interleave. Without key, any order within the run is accepted.
+   */
+  key?: string[];
+  /**
+   * Events that one task processor of their own raises (Cdr, DeviceStateChange, ...): with a key,
+   * each of these event names is a source by itself, whatever its headers.
+   */
+  streams?: string[];
 }
 
 export type Step =
@@ -91,10 +108,19 @@ export function parseScenario(text: string, file: string): Scenario {
         throw new ScenarioError(`${file}: races: each rule needs why (text) and events (a list)`);
       const match = r.match === undefined ? undefined : isObj(r.match) ? r.match : null;
       if (match === null) throw new ScenarioError(`${file}: races: match is a mapping of header to value`);
+      const key =
+        r.key === undefined ? undefined : Array.isArray(r.key) ? r.key.map(scalar) : [scalar(r.key)];
+      if (key?.length === 0) throw new ScenarioError(`${file}: races: key names at least one header`);
+      if (r.streams !== undefined && (!Array.isArray(r.streams) || key === undefined))
+        throw new ScenarioError(`${file}: races: streams is a list of event names, and needs a key`);
+      const streams = Array.isArray(r.streams) ? r.streams.map(scalar) : undefined;
       races.push({
         why: r.why,
         events: r.events.map(scalar),
         match: match ? Object.fromEntries(Object.entries(match).map(([k, v]) => [k, scalar(v)])) : undefined,
+        ...(r.floats === true ? { floats: true } : {}),
+        key,
+        streams,
       });
     }
   }

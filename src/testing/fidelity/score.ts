@@ -7,7 +7,10 @@
  * one that says less.
  *
  * Order is compared except where the scenario names a race (scenario.ts, RaceRule): a run of
- * consecutive messages that the rule covers may come in any order.
+ * consecutive messages that the rule covers may come in any order, or, when the rule has a key,
+ * in any interleaving that keeps each source's (each channel's, each device's) own order; the
+ * events a rule names as streams (raised by task processors of their own: device states, CDRs)
+ * are compared apart, in their order per source only.
  */
 import type { Msg } from '../replay.js';
 import { globMatch, type RaceRule } from './scenario.js';
@@ -91,8 +94,58 @@ function covered(m: Msg, rule: RaceRule): boolean {
   });
 }
 
+/**
+ * The source a message comes from: the value of the first of the key headers it has (a channel is
+ * one source under any header), apart for each of the rule's streams.
+ */
+function sourceOf(m: Msg, key: string[], streams: string[] = []): string {
+  let source = '';
+  for (const k of key) {
+    const v = header(m, k);
+    if (v !== undefined) {
+      source = v;
+      break;
+    }
+  }
+  // A stream's messages about one channel or device keep their order; the stream's thread does
+  // not order them across channels or devices either.
+  const kind = kindOf(m);
+  return streams.includes(kind) ? `\u0001${kind}\u0000${source}` : source;
+}
+
 function renderMsg(m: Msg): string {
   return m.headers.map(([n, v]) => `${n}: ${v}`).join(' | ');
+}
+
+function isResponse(m: Msg): boolean {
+  return header(m, 'Event') === undefined && header(m, 'Response') !== undefined;
+}
+
+/**
+ * A floating rule: between two responses (or the ends), the covered messages leave their places and
+ * follow the other messages, in a canonical order, on both sides alike.
+ */
+function floatOrder(msgs: Msg[], rule: RaceRule): Msg[] {
+  const out: Msg[] = [];
+  let floating: Msg[] = [];
+  const flush = (): void => {
+    out.push(
+      ...floating
+        .map((m) => [renderMsg(m), m] as const)
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map((x) => x[1]),
+    );
+    floating = [];
+  };
+  for (const m of msgs) {
+    if (isResponse(m) || m.kind === 'close') {
+      flush();
+      out.push(m);
+    } else if (covered(m, rule)) floating.push(m);
+    else out.push(m);
+  }
+  flush();
+  return out;
 }
 
 /**
@@ -102,14 +155,20 @@ function renderMsg(m: Msg): string {
 export function canonicalOrder(msgs: Msg[], races: RaceRule[]): Msg[] {
   let out = msgs;
   for (const rule of races) {
+    if (rule.floats) {
+      out = floatOrder(out, rule);
+      continue;
+    }
     const next: Msg[] = [];
     let run: Msg[] = [];
     const flush = (): void => {
+      // With a key, a stable sort by source keeps each source's own order; without, any order.
+      const rank = (m: Msg): string => (rule.key ? sourceOf(m, rule.key, rule.streams) : renderMsg(m));
       next.push(
         ...run
-          .map((m) => [renderMsg(m), m] as const)
-          .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-          .map((x) => x[1]),
+          .map((m, i) => [rank(m), i, m] as const)
+          .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]))
+          .map((x) => x[2]),
       );
       run = [];
     };
@@ -126,14 +185,51 @@ export function canonicalOrder(msgs: Msg[], races: RaceRule[]): Msg[] {
   return out;
 }
 
+/**
+ * The messages of a rule's streams, taken out of the sequence: each stream's thread raises them
+ * whenever it runs, so they keep their order per source only, not their place among the others.
+ */
+function splitStreams(msgs: Msg[], races: RaceRule[]): { main: Msg[]; streams: Msg[] } {
+  const rules = races.filter((r) => r.key && r.streams?.length);
+  if (!rules.length) return { main: msgs, streams: [] };
+  const main: Msg[] = [];
+  const streams: Array<[string, number, Msg]> = [];
+  msgs.forEach((m, i) => {
+    const rule = rules.find((r) => covered(m, r) && r.streams?.includes(kindOf(m)));
+    if (rule) streams.push([sourceOf(m, rule.key ?? [], rule.streams), i, m]);
+    else main.push(m);
+  });
+  streams.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  return { main, streams: streams.map((x) => x[2]) };
+}
+
 export function scoreConnection(
   expected: Msg[],
   got: Msg[],
   races: RaceRule[] = [],
   maxDiffs = 20,
 ): ConnScore {
-  const e = canonicalOrder(expected, races);
-  const g = canonicalOrder(got, races);
+  const e = splitStreams(expected, races);
+  const g = splitStreams(got, races);
+  const main = scoreSequence(canonicalOrder(e.main, races), canonicalOrder(g.main, races), maxDiffs);
+  if (!e.streams.length && !g.streams.length) return main;
+  const side = scoreSequence(e.streams, g.streams, Math.max(0, maxDiffs - main.diffs.length));
+  const expectedN = main.expected + side.expected;
+  const extra = main.extra + side.extra;
+  const credit = main.credit + side.credit;
+  return {
+    expected: expectedN,
+    got: main.got + side.got,
+    exact: main.exact + side.exact,
+    extra,
+    credit,
+    score: expectedN + extra ? credit / (expectedN + extra) : 1,
+    diffs: [...main.diffs, ...side.diffs],
+  };
+}
+
+/** Scores two sequences in their order (see the head of this file). */
+function scoreSequence(e: Msg[], g: Msg[], maxDiffs: number): ConnScore {
   const n = e.length;
   const m = g.length;
   // LCS table of exact matches (sizes are a few hundred messages per connection).

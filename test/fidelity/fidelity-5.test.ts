@@ -1,0 +1,4 @@
+/** Shard 5 of the fidelity suite (fidelity-suite.ts). */
+import { fidelityShard } from './fidelity-suite.js';
+
+fidelityShard(5);
