@@ -176,7 +176,10 @@ export async function startAmikit(opts: ServeOptions = {}): Promise<RunningServe
           strictBind: true,
           defaultBindHost: LOOPBACK,
           deviceState: built
-            ? { setDeviceState: (device, state) => built.pbx.setSipReachability(device, state) }
+            ? {
+                setDeviceState: (device, state, initial) =>
+                  built.pbx.setSipReachability(device, state, !initial),
+              }
             : undefined,
           log: log.child({ module: 'chan_sip' }),
         })

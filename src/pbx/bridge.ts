@@ -19,6 +19,14 @@ export interface BridgeSnapshot {
   creationTime: number;
 }
 
+/** The bridge technologies of Asterisk 20's default build, in the order the core lists them. */
+export const BRIDGE_TECHNOLOGIES: ReadonlyArray<{ name: string; type: string; priority: number }> = [
+  { name: 'native_rtp', type: 'Native', priority: 90 },
+  { name: 'holding_bridge', type: 'Holding', priority: 50 },
+  { name: 'simple_bridge', type: '1to1Mix', priority: 50 },
+  { name: 'softmix', type: 'MultiMix', priority: 10 },
+];
+
 export class Bridge {
   readonly members: Channel[] = [];
   dissolved = false;
@@ -29,10 +37,13 @@ export class Bridge {
     readonly creator: string,
     readonly name: string,
     readonly creationTime: number,
+    /** Technologies suspended by BridgeTechnologySuspend (the PBX's set, shared). */
+    private readonly suspended: ReadonlySet<string> = new Set(),
   ) {}
 
+  /** The smart bridge's choice: simple_bridge for two parties unless suspended, else softmix. */
   get technology(): string {
-    return this.members.length > 2 ? 'softmix' : 'simple_bridge';
+    return this.members.length > 2 || this.suspended.has('simple_bridge') ? 'softmix' : 'simple_bridge';
   }
 
   snapshot(): BridgeSnapshot {

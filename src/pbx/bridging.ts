@@ -9,7 +9,7 @@ import { ChannelState, type Channel } from './channel.js';
 import type { Pbx } from './pbx.js';
 
 export function createBridge(pbx: Pbx, type: string, creator: string, name: string): Bridge {
-  const b = new Bridge(pbx.prng.uuid(), type, creator, name, pbx.clock.now());
+  const b = new Bridge(pbx.prng.uuid(), type, creator, name, pbx.clock.now(), pbx.suspendedBridgeTechs);
   pbx.bridgesById.set(b.uniqueid, b);
   pbx.emit('BridgeCreate', { bridge: b.snapshot() });
   return b;
@@ -114,6 +114,19 @@ export function destroyBridge(pbx: Pbx, b: Bridge): void {
     if (!m.hangupCause) m.hangupCause = Cause.NORMAL_CLEARING;
     pbx.hangupNow(m);
   }
+}
+
+/**
+ * ast_bridge_kick(): the channel leaves as if it had hung up (BRIDGE_CHANNEL_STATE_END, cause
+ * NORMAL_CLEARING), so a two-party basic bridge dissolves; a kicked channel that nothing takes
+ * back (no dialplan, no Dial owning it) is hung up.
+ */
+export function kickFromBridge(pbx: Pbx, ch: Channel): void {
+  if (ch.dead || !ch.bridgeId) return;
+  bridgeMemberGone(pbx, ch);
+  if (ch.dead || ch.inPbx || ch.inApp || ch.owners > 0 || ch.pendingGoto) return;
+  if (!ch.hangupCause) ch.hangupCause = Cause.NORMAL_CLEARING;
+  pbx.hangupNow(ch);
 }
 
 /**

@@ -86,13 +86,16 @@ export class DeviceTracker {
     this.updateHints(key);
   }
 
-  /** The SIP layer's view of a peer: registered/reachable or not (chan_sip's device state). */
-  setSipAvailable(peer: string, available: boolean): void {
+  /**
+   * The SIP layer's view of a peer: registered/reachable or not (chan_sip's device state).
+   * `publish` false: the state is known (ast_device_state answers it) but not published, as at load.
+   */
+  setSipAvailable(peer: string, available: boolean, publish = true): void {
     const key = peer.toLowerCase();
     if (available === !this.sipUnavailable.has(key)) return;
     if (available) this.sipUnavailable.delete(key);
     else this.sipUnavailable.add(key);
-    this.changed(`SIP/${peer}`);
+    if (publish) this.changed(`SIP/${peer}`);
   }
 
   state(device: string): DeviceStateNum {
@@ -119,13 +122,25 @@ export class DeviceTracker {
     return present.length ? aggregateDeviceStates(present) : DeviceState.NOT_INUSE;
   }
 
-  /** Known devices (SIP peers, provider devices, devices seen) with their states. */
+  /**
+   * The device state cache as DeviceStateList dumps it: every device whose state has been
+   * published as cachable (provider devices such as Queue:..._avail and Custom:..., SIP devices
+   * once a channel, a registration or a qualify changed them; never Local devices, which are
+   * published not cachable), with the last state published, in the order of Asterisk's stasis
+   * cache (a hash container iterated bucket by bucket, see cacheOrder).
+   */
   list(): Array<{ device: string; state: string }> {
-    const names = new Map<string, string>();
-    for (const p of this.deps.sipPeers.values()) names.set(`sip/${p.name.toLowerCase()}`, `SIP/${p.name}`);
-    for (const [k, c] of this.custom) names.set(k, c.device);
-    for (const [k, v] of this.cache) if (!names.has(k)) names.set(k, v.device);
-    return [...names.values()].map((device) => ({ device, state: deviceStateName(this.state(device)) }));
+    const entries: Array<{ device: string; state: string; seq: number }> = [];
+    let seq = 0;
+    for (const [k, v] of this.cache) {
+      seq++;
+      if (k.startsWith('local/')) continue;
+      entries.push({ device: v.device, state: deviceStateName(v.state), seq });
+    }
+    return entries
+      .map((e) => ({ ...e, bucket: cacheBucket(e.device) }))
+      .sort((a, b) => a.bucket - b.bucket || a.seq - b.seq)
+      .map(({ device, state }) => ({ device, state }));
   }
 
   /** Extension state of a hinted extension; status -1 when there is no hint. */
@@ -156,6 +171,44 @@ export class DeviceTracker {
     }
   }
 
+  /**
+   * A hint's `laststate` before any of its devices has published a change: the state computed
+   * when pbx_config added the hint, before its contexts were merged into the live dialplan, so
+   * a Local device (whose state needs its extension to exist) counts as INVALID.
+   */
+  private initialHintState(hint: string): number {
+    const devices = hint.split(',')[0].split('&').filter(Boolean);
+    if (!devices.length) return deviceToExtensionState(DeviceState.INVALID);
+    return deviceToExtensionState(
+      aggregateDeviceStates(
+        devices.map((d) => (/^local\//i.test(d.trim()) ? DeviceState.INVALID : this.state(d.trim()))),
+      ),
+    );
+  }
+
+  /**
+   * The hints as ExtensionStateList walks them: pattern hints left out, each with its laststate
+   * (what was last published for it), in the order of pbx.c's hints container (a hash on the
+   * extension name, ast_str_case_hash, over 563 buckets; one bucket in insertion order).
+   */
+  hintStates(): Array<{ context: string; exten: string; hint: string; status: number; statusText: string }> {
+    return this.deps.dialplan
+      .hints()
+      .filter((h) => !h.exten.startsWith('_'))
+      .map((h, i) => {
+        const status = this.extCache.get(`${h.exten}@${h.context}`) ?? this.initialHintState(h.hint);
+        return {
+          ...h,
+          status,
+          statusText: extensionStateText(status),
+          i,
+          bucket: strCaseHash(h.exten) % 563,
+        };
+      })
+      .sort((a, b) => a.bucket - b.bucket || a.i - b.i)
+      .map(({ context, exten, hint, status, statusText }) => ({ context, exten, hint, status, statusText }));
+  }
+
   private updateHints(deviceKey: string): void {
     for (const h of this.deps.dialplan.hints()) {
       if (!h.hint.toLowerCase().split(',')[0].split('&').includes(deviceKey)) continue;
@@ -173,3 +226,33 @@ export class DeviceTracker {
     }
   }
 }
+
+/** ast_str_case_hash(): djb2 (x33 xor byte) on the lower-cased bytes, as a non-negative int. */
+function strCaseHash(s: string): number {
+  let h = 5381;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 33) ^ (s.toLowerCase().charCodeAt(i) & 0xff)) >>> 0;
+  return h & 0x7fffffff;
+}
+
+/**
+ * The bucket of a device in the stasis cache (main/stasis_cache.c): 563 buckets, the key's hash
+ * being the message type's hash plus the id's, both ast_hashtab_hash_string() (x13 + byte),
+ * taken as a C int and reduced with abs(hash % buckets); entries of one bucket keep their
+ * insertion order. DeviceStateList walks the buckets in order.
+ */
+function cacheBucket(device: string): number {
+  const h = (DEVICE_STATE_TYPE_HASH + hashtabHashString(device)) | 0;
+  return Math.abs(h % CACHE_BUCKETS);
+}
+
+const CACHE_BUCKETS = 563;
+
+/** ast_hashtab_hash_string() on the bytes of a string (names are ASCII; others as latin-1). */
+function hashtabHashString(s: string): number {
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total = (Math.imul(total, 13) + (s.charCodeAt(i) & 0xff)) >>> 0;
+  return total;
+}
+
+/** stasis_message_type_hash() of ast_device_state_message_type. */
+const DEVICE_STATE_TYPE_HASH = hashtabHashString('ast_device_state_message_type');

@@ -136,6 +136,65 @@ export class Dialplan {
     );
   }
 
+  /**
+   * ast_add_extension2() as DialplanExtensionAdd calls it: the context is created when missing
+   * (new contexts go to the head of the walk, see walkContexts); priority `'hint'` sets the hint.
+   * Without `replace`, an existing priority is refused (EEXIST).
+   */
+  addExtension(opts: {
+    context: string;
+    exten: string;
+    cid: string;
+    priority: number | 'hint';
+    app: string;
+    appData: string;
+    replace: boolean;
+    registrar: string;
+  }): 'added' | 'exists' {
+    const ctx = this.ensureContext(opts.context, opts.registrar);
+    const existing = ctx.extensions.find((e) => e.name === opts.exten && e.cid === opts.cid);
+    if (opts.priority === 'hint') {
+      if (existing?.hint !== undefined && !opts.replace) return 'exists';
+      getOrAddExtension(ctx, opts.exten, opts.cid).hint = opts.app;
+      return 'added';
+    }
+    if (existing?.priorities.has(opts.priority) && !opts.replace) return 'exists';
+    getOrAddExtension(ctx, opts.exten, opts.cid).priorities.set(opts.priority, {
+      priority: opts.priority,
+      label: '',
+      app: opts.app,
+      appData: opts.appData,
+      file: '',
+      line: 0,
+    });
+    return 'added';
+  }
+
+  /**
+   * ast_context_remove_extension_callerid(): priority 0 removes the whole extension, a number or
+   * `'hint'` that priority only; `cid` undefined matches any caller-ID restriction. An extension
+   * left with nothing is removed. False when nothing matched.
+   */
+  removeExtension(context: string, exten: string, priority: number | 'hint', cid?: string): boolean {
+    const ctx = this.contexts.get(context);
+    if (!ctx) return false;
+    let removed = false;
+    for (const e of [...ctx.extensions]) {
+      if (e.name !== exten || (cid !== undefined && e.cid !== cid)) continue;
+      if (priority === 0) {
+        e.priorities.clear();
+        e.hint = undefined;
+        removed = true;
+      } else if (priority === 'hint') {
+        removed ||= e.hint !== undefined;
+        e.hint = undefined;
+      } else removed = e.priorities.delete(priority) || removed;
+      if (e.priorities.size === 0 && e.hint === undefined)
+        ctx.extensions.splice(ctx.extensions.indexOf(e), 1);
+    }
+    return removed;
+  }
+
   /** Priority number of a label in an extension (Goto(label)), undefined when absent. */
   findLabel(context: string, exten: string, label: string, callerId = ''): number | undefined {
     const found = this.findExtension(context, exten, callerId);
@@ -157,6 +216,37 @@ export class Dialplan {
         if (e.hint !== undefined) out.push({ context: ctx.name, exten: e.name, hint: e.hint });
     return out;
   }
+}
+
+/**
+ * The context func_periodic_hook registers when it loads (its beep and ChanSpy hook), present
+ * in every Asterisk 20 that has the module; dialplan reloads keep it, as they keep every context
+ * another registrar owns.
+ */
+export function addPeriodicHookContext(dp: Dialplan): void {
+  const name = '__func_periodic_hook_context__';
+  dp.contexts.delete(name);
+  const add = (exten: string, priority: number, app: string, appData: string): void => {
+    dp.addExtension({
+      context: name,
+      exten,
+      cid: '',
+      priority,
+      app,
+      appData,
+      replace: true,
+      registrar: 'func_periodic_hook',
+    });
+  };
+  add('beep', 1, 'Answer', '');
+  add('beep', 2, 'Playback', 'beep');
+  add('beep', 3, 'Hangup', '');
+  add('hook', 1, 'Set', 'EncodedChannel=${HOOK_CHANNEL}');
+  add('hook', 2, 'Set', 'GROUP_NAME=${EncodedChannel}${HOOK_ID}');
+  add('hook', 3, 'Set', 'GROUP(periodic-hook)=${GROUP_NAME}');
+  add('hook', 4, 'ExecIf', '$[${GROUP_COUNT(${GROUP_NAME}@periodic-hook)} > 1]?Hangup()');
+  add('hook', 5, 'Set', 'ChannelToSpy=${URIDECODE(${EncodedChannel})}');
+  add('hook', 6, 'ChanSpy', '${ChannelToSpy},qEB');
 }
 
 function getOrAddExtension(ctx: Context, name: string, cid: string): Extension {

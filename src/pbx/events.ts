@@ -84,6 +84,8 @@ export interface PbxEvents {
   SoftHangupRequest: ChanEvent & { cause: number };
   Hangup: ChanEvent & { cause: number; causeText: string };
   DTMFBegin: ChanEvent & { digit: string; direction: 'Received' | 'Sent' };
+  /** A hook flash read on a channel (AST_CONTROL_FLASH). */
+  Flash: ChanEvent;
   DTMFEnd: ChanEvent & { digit: string; durationMs: number; direction: 'Received' | 'Sent' };
   /** `headers`: the UserEvent's extra `key: value` pairs in order. */
   UserEvent: ChanEvent & { userEvent: string; headers: Array<[string, string]> };

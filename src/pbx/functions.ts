@@ -30,7 +30,8 @@ export interface FuncEnv {
 
 export interface DialplanFunction {
   read(env: FuncEnv, args: string): string;
-  write?(env: FuncEnv, args: string, value: string): void;
+  /** Returns false where Asterisk's write callback returns -1 (Setvar answers "Variable not set"). */
+  write?(env: FuncEnv, args: string, value: string): void | boolean;
 }
 
 /** Argument split on commas (ast_app_separate_args without quote handling subtleties). */
@@ -365,7 +366,6 @@ export class FunctionRegistry {
       env.warn(fn ? `Function ${name} cannot be written to` : `Function ${name} not registered`);
       return false;
     }
-    fn.write(env, args, value);
-    return true;
+    return fn.write(env, args, value) !== false;
   }
 }

@@ -13,9 +13,9 @@ import type { CdrCsvOptions } from './cdr.js';
 import { CdrEngine } from './cdr-engine.js';
 import { Channel, ChannelState, type ChannelSnapshot, type Control } from './channel.js';
 import { clampDelayMs, type Clock, type TimerHandle } from './clock.js';
-import type { DeviceStateNum } from './devicestate.js';
+import { DeviceState, deviceStateFromName, deviceStateText, type DeviceStateNum } from './devicestate.js';
 import { DeviceTracker } from './devices.js';
-import { Dialplan, loadDialplan } from './dialplan.js';
+import { Dialplan, addPeriodicHookContext, loadDialplan } from './dialplan.js';
 import { EndpointRegistry } from './endpoints.js';
 import {
   PbxEmitter,
@@ -40,6 +40,7 @@ import {
   createBridge,
   destroyBridge,
   joinBridge,
+  kickFromBridge,
   leaveBridge,
   swapIntoBridge,
 } from './bridging.js';
@@ -112,6 +113,8 @@ export class Pbx implements FuncEnvFactory {
   readonly startTime: number;
   /** Channels by name in creation order. */
   private readonly chans = new Map<string, Channel>();
+  /** Bridge technologies suspended by BridgeTechnologySuspend (new bridges avoid them). */
+  readonly suspendedBridgeTechs = new Set<string>();
   /** Live bridges by uniqueid (bridging.ts keeps it). */
   readonly bridgesById = new Map<string, Bridge>();
   private callsProcessed = 0;
@@ -139,6 +142,7 @@ export class Pbx implements FuncEnvFactory {
         : opts.dialplan
           ? loadDialplan(opts.dialplan)
           : new Dialplan();
+    addPeriodicHookContext(this.dialplan);
     this.globals = new Map(this.dialplan.globals);
     this.endpoints = EndpointRegistry.fromConf(opts.simulation);
     this.moh = new MohClasses(opts.musiconhold, opts.dataDir);
@@ -178,6 +182,7 @@ export class Pbx implements FuncEnvFactory {
       emitExtension: (e) => this.emit('ExtensionStatus', e),
     });
     registerBuiltinApps(this.apps);
+    this.registerDeviceStateFunction();
     this.endpoints.onChange((device) => {
       if (device === '*') for (const p of this.sipPeers.values()) this.deviceChanged(`SIP/${p.name}`);
       else this.deviceChanged(device.includes('/') ? device : `SIP/${device}`);
@@ -261,6 +266,7 @@ export class Pbx implements FuncEnvFactory {
   reloadDialplan(doc: ConfDocument | Dialplan): void {
     const next = doc instanceof Dialplan ? doc : loadDialplan(doc);
     this.dialplan.replaceWith(next);
+    addPeriodicHookContext(this.dialplan);
     if (/^(yes|true|1|on)$/i.test(this.dialplan.general.get('clearglobalvars') ?? '')) this.globals.clear();
     for (const [k, v] of this.dialplan.globals) this.globals.set(k, v);
     for (const h of this.dialplan.hints())
@@ -662,6 +668,11 @@ export class Pbx implements FuncEnvFactory {
     destroyBridge(this, b);
   }
 
+  /** BridgeKick: the channel leaves its bridge as on a hangup (see bridging.ts). */
+  kickFromBridge(ch: Channel): void {
+    kickFromBridge(this, ch);
+  }
+
   /**
    * Bridges two channels (AMI Bridge, Dial): both leave their current bridges and enter a new
    * basic bridge (`b` enters first, as app_dial imparts the callee before the caller joins).
@@ -706,6 +717,34 @@ export class Pbx implements FuncEnvFactory {
       ch.vars.set('__LASTDTMF', digit);
       ch.wake('signal');
     }
+  }
+
+  /**
+   * A DTMF frame queued on a channel and read by it (PlayDTMF Receive, CancelAtxfer): an end
+   * frame only, so DTMFEnd without a DTMFBegin, with the frame's length as DurationMs.
+   */
+  receiveDtmfEnd(ch: Channel, digit: string, durationMs: number): void {
+    if (ch.dead) return;
+    this.emit('DTMFEnd', { channel: ch.snapshot(), digit, durationMs, direction: 'Received' });
+    ch.vars.set('__LASTDTMF', digit);
+    ch.wake('signal');
+  }
+
+  /**
+   * ast_senddigit_begin/end on a channel: the technology passes the digit on. A Local half
+   * queues it to its peer, which reads a begin and an end frame; other technologies send it
+   * to the far end, and no event is raised (events come only from frames a channel reads).
+   */
+  sendDigitToTech(ch: Channel, digit: string, durationMs: number): void {
+    const peer = ch.localHalf !== 0 ? ch.localPeer : undefined;
+    if (!peer || peer.dead) return;
+    this.emit('DTMFBegin', { channel: peer.snapshot(), digit, direction: 'Received' });
+    this.receiveDtmfEnd(peer, digit, durationMs);
+  }
+
+  /** A hook flash read by a channel (SendFlash): the Flash event. */
+  receiveFlash(ch: Channel): void {
+    if (!ch.dead) this.emit('Flash', { channel: ch.snapshot() });
   }
 
   sendText(ch: Channel, text: string): boolean {
@@ -753,6 +792,36 @@ export class Pbx implements FuncEnvFactory {
     this.devices.changed(device);
   }
 
+  /**
+   * DEVICE_STATE() (funcs/func_devstate.c): reads any device's state; writes only `Custom:`
+   * devices, with a known state name, kept in astdb (family CustomDevstate) and published as
+   * cachable.
+   */
+  private registerDeviceStateFunction(): void {
+    this.functions.register('DEVICE_STATE', {
+      read: (_e, args) => deviceStateText(this.devices.state(args.trim())),
+      write: (env, args, value) => {
+        if (!/^custom:/i.test(args)) {
+          env.warn("The DEVICE_STATE function can only be used to set 'Custom:' device state!");
+          return false;
+        }
+        const name = args.slice('Custom:'.length);
+        if (!name) {
+          env.warn('DEVICE_STATE function called with no custom device name!');
+          return false;
+        }
+        const state = deviceStateFromName(value);
+        if (state === undefined || state === DeviceState.UNKNOWN) {
+          env.warn(`DEVICE_STATE function given invalid state value '${value}'`);
+          return false;
+        }
+        this.astdb.put('CustomDevstate', name, value);
+        this.devices.setCustom(`Custom:${name}`, state);
+        return true;
+      },
+    });
+  }
+
   /** Sets a provider device state (Custom:..., Queue:..._avail) and publishes it. */
   setDeviceState(device: string, state: DeviceStateNum): void {
     this.devices.setCustom(device, state);
@@ -762,9 +831,9 @@ export class Pbx implements FuncEnvFactory {
    * chan_sip's reachability of a peer (`SIP/name` or `name`): UNAVAILABLE while unregistered or
    * unreachable; otherwise the state follows the peer's channels (in use, ringing, ...).
    */
-  setSipReachability(device: string, state: string): void {
+  setSipReachability(device: string, state: string, publish = true): void {
     const peer = device.replace(/^SIP\//i, '');
-    this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID');
+    this.devices.setSipAvailable(peer, state !== 'UNAVAILABLE' && state !== 'INVALID', publish);
   }
 
   /**
@@ -788,6 +857,11 @@ export class Pbx implements FuncEnvFactory {
   /** Known devices with their states (DeviceStateList). */
   deviceStates(): Array<{ device: string; state: string }> {
     return this.devices.list();
+  }
+
+  /** The hints with their last published states, as ExtensionStateList lists them. */
+  hintStates(): Array<{ context: string; exten: string; hint: string; status: number; statusText: string }> {
+    return this.devices.hintStates();
   }
 
   /** Extension state of a hinted extension: status -1 when there is no hint. */

@@ -191,7 +191,21 @@ test('Getvar / Setvar: channel, global, functions, guards', async () => {
     'Success: Variable Set',
   );
   const gv = await c.waitEvent('VarSet', (m) => m.get('Variable') === 'GLOBALFOO');
-  assert.equal(gv.get('Channel'), undefined);
+  // varset_to_ami(): a global has no snapshot, so `none` stands in for the channel.
+  assert.deepEqual(
+    gv.headers.map(([n]) => n),
+    ['Event', 'Privilege', 'Channel', 'Uniqueid', 'Variable', 'Value'],
+  );
+  assert.equal(gv.get('Channel'), 'none');
+  assert.equal(gv.get('Uniqueid'), 'none');
+  // The event's value is C-escaped (ast_escape_c_alloc); Getvar answers the raw value.
+  await c.action('Setvar', [
+    ['Variable', 'GLOBALQ'],
+    ['Value', `it's "q"?\\`],
+  ]);
+  const q = await c.waitEvent('VarSet', (m) => m.get('Variable') === 'GLOBALQ');
+  assert.equal(q.get('Value'), `it\\'s \\"q\\"\\?\\\\`);
+  assert.equal((await c.action('Getvar', [['Variable', 'GLOBALQ']])).get('Value'), `it's "q"?\\`);
   assert.equal((await c.action('Getvar', [['Variable', 'GLOBALFOO']])).get('Value'), 'bar');
   assert.equal((await c.action('Getvar', [['Variable', 'UNSET_ANYWHERE']])).get('Value'), '');
   assert.equal((await c.action('Getvar', [['Variable', 'LEN(abcd)']])).get('Value'), '4');
@@ -349,16 +363,24 @@ test('Status, CoreShowChannels, AbsoluteTimeout, SendText, PlayDTMF', async () =
     ),
     'Success: DTMF successfully queued',
   );
-  const db = await c.waitEvent('DTMFBegin', (m) => m.get('Channel') === a);
-  assert.deepEqual([db.get('Digit'), db.get('Direction'), db.get('Privilege')], ['5', 'Sent', 'dtmf,all']);
-  const de = await c.waitEvent('DTMFEnd', (m) => m.get('Channel') === a, 2000);
-  assert.deepEqual([de.get('Digit'), de.get('DurationMs')], ['5', '80']);
+  // Sent to a Local half: its peer reads the digit (ast_unreal_digit_begin/end), at least 100 ms
+  // long (AST_DEFAULT_EMULATE_DTMF_DURATION); the half it was sent to raises nothing.
+  const db = await c.waitEvent('DTMFBegin', (m) => m.get('Channel') === two(a));
+  assert.deepEqual(
+    [db.get('Digit'), db.get('Direction'), db.get('Privilege')],
+    ['5', 'Received', 'dtmf,all'],
+  );
+  const de = await c.waitEvent('DTMFEnd', (m) => m.get('Channel') === two(a), 2000);
+  assert.deepEqual([de.get('Digit'), de.get('DurationMs')], ['5', '100']);
+  // Received: a DTMF end frame queued on the channel itself, no begin, its length as given.
   await c.action('PlayDTMF', [
     ['Channel', a],
     ['Digit', '#'],
     ['Receive', 'yes'],
   ]);
-  assert.equal((await c.waitEvent('DTMFBegin', (m) => m.get('Digit') === '#')).get('Direction'), 'Received');
+  const re = await c.waitEvent('DTMFEnd', (m) => m.get('Digit') === '#');
+  assert.deepEqual([re.get('Channel'), re.get('Direction'), re.get('DurationMs')], [a, 'Received', '0']);
+  assert.ok(!c.msgs.some((m) => m.get('Event') === 'DTMFBegin' && m.get('Channel') === a));
 
   assert.equal(msg(await c.action('AbsoluteTimeout', [['Timeout', '1']])), 'Error: No channel specified');
   assert.equal(msg(await c.action('AbsoluteTimeout', [['Channel', a]])), 'Error: No timeout specified');

@@ -148,7 +148,7 @@ test('async Originate to an extension: OriginateResponse with Context/Exten, cal
     ['Context', 'default'],
     ['Exten', '600'],
     ['Priority', '1'],
-    ['CallerID', '"Ref Test" <555-1234>'],
+    ['CallerID', `"Ref O'Test" <555-1234>`],
     ['Account', 'acct7'],
     ['ChannelId', 'chan-one'],
     ['OtherChannelId', 'chan-two'],
@@ -177,16 +177,18 @@ test('async Originate to an extension: OriginateResponse with Context/Exten, cal
   assert.equal(resp.get('Reason'), '4');
   assert.equal(resp.get('Uniqueid'), 'chan-one');
   assert.equal(resp.get('CallerIDNum'), '5551234');
-  assert.equal(resp.get('CallerIDName'), 'Ref Test');
+  // OriginateResponse prints the name as given; channel events C-escape it (manager_channels.c).
+  assert.equal(resp.get('CallerIDName'), "Ref O'Test");
   const nc2 = await c.waitEvent('Newchannel', (m) => (m.get('Channel') ?? '').endsWith(';2'));
   assert.equal(nc2.get('Uniqueid'), 'chan-two');
   assert.equal(nc2.get('Linkedid'), 'chan-one');
   // The ;1 half runs 600@default too (Set(REDIRECTED=yes) then Wait(600)).
-  await c.waitEvent(
+  const redirected = await c.waitEvent(
     'VarSet',
     (m) => m.get('Variable') === 'REDIRECTED' && m.get('Uniqueid') === 'chan-one',
     5000,
   );
+  assert.equal(redirected.get('CallerIDName'), "Ref O\\'Test");
   const st = await c.action('Getvar', [
     ['Channel', resp.get('Channel') ?? ''],
     ['Variable', 'CDR(accountcode)'],

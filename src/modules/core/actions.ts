@@ -1,11 +1,15 @@
 /**
  * The core module's actions: the registrations of main/manager.c, main/pbx.c, main/db.c,
- * main/features.c, main/core_local.c, main/manager_bridges.c, apps/app_senddtmf.c and
- * res/res_manager_devicestate.c with the privileges they pass, then amikit's Sim* actions.
+ * main/features.c, main/core_local.c, main/manager_bridges.c, main/bridge.c, apps/app_senddtmf.c,
+ * res/res_mutestream.c, pbx/pbx_config.c and res/res_manager_devicestate.c with the privileges
+ * they pass, then amikit's Sim* actions.
  */
 import { bindActions, type ActionSpec, type ActionWith, type Privilege } from '../../manager/action.js';
 import type { Pbx } from '../../pbx/pbx.js';
+import * as bridge from './bridge-actions.js';
 import * as chan from './channel-actions.js';
+import * as dialplan from './dialplan-actions.js';
+import * as media from './media-actions.js';
 import * as info from './info-actions.js';
 import * as sim from './sim.js';
 
@@ -24,7 +28,6 @@ const CHANNEL_ACTIONS: ActionWith<chan.CoreEnv>[] = [
   { name: 'CoreShowChannelMap', privilege: SYSTEM_REPORTING, list: true, run: chan.actionCoreShowChannelMap },
   { name: 'AbsoluteTimeout', privilege: SYSTEM_CALL, run: chan.actionAbsoluteTimeout },
   { name: 'SendText', privilege: ['call'], run: chan.actionSendText },
-  { name: 'PlayDTMF', privilege: ['call'], run: chan.actionPlayDtmf },
   { name: 'BlindTransfer', privilege: ['call'], run: chan.actionBlindTransfer },
   { name: 'Atxfer', privilege: ['call'], run: chan.actionAtxfer },
   { name: 'Bridge', privilege: ['call'], run: chan.actionBridge },
@@ -34,6 +37,17 @@ const CHANNEL_ACTIONS: ActionWith<chan.CoreEnv>[] = [
 ];
 
 const DIALPLAN_AND_DB_ACTIONS: ActionWith<Pbx>[] = [
+  { name: 'PlayDTMF', privilege: ['call'], run: media.actionPlayDtmf },
+  { name: 'SendFlash', privilege: ['call'], run: media.actionSendFlash },
+  { name: 'MuteAudio', privilege: ['system'], run: media.actionMuteAudio },
+  { name: 'CancelAtxfer', privilege: ['call'], run: media.actionCancelAtxfer },
+  { name: 'BridgeKick', privilege: 'none', run: bridge.actionBridgeKick },
+  { name: 'BridgeDestroy', privilege: 'none', run: bridge.actionBridgeDestroy },
+  { name: 'BridgeTechnologyList', privilege: 'none', list: true, run: bridge.actionBridgeTechnologyList },
+  { name: 'BridgeTechnologySuspend', privilege: 'none', run: bridge.actionBridgeTechnologySuspend },
+  { name: 'BridgeTechnologyUnsuspend', privilege: 'none', run: bridge.actionBridgeTechnologyUnsuspend },
+  { name: 'DialplanExtensionAdd', privilege: ['system'], run: dialplan.actionDialplanExtensionAdd },
+  { name: 'DialplanExtensionRemove', privilege: ['system'], run: dialplan.actionDialplanExtensionRemove },
   { name: 'ShowDialPlan', privilege: ['config', 'reporting'], list: true, run: info.actionShowDialPlan },
   { name: 'ExtensionState', privilege: CALL_REPORTING, run: info.actionExtensionState },
   { name: 'ExtensionStateList', privilege: CALL_REPORTING, list: true, run: info.actionExtensionStateList },

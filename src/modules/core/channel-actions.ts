@@ -14,15 +14,7 @@ import { bridgeHeaders, type Header } from './snapshots.js';
 import { ORIGINATE_RESPONSE } from './events.js';
 import { astTrue } from '../../config/cstr.js';
 import { PatternError } from '../../pattern/index.js';
-import {
-  compileRegex,
-  hms,
-  parseCallerIdHeader,
-  regexFromSlashes,
-  scanInt,
-  scanUnsigned,
-  separateArgs,
-} from './util.js';
+import { compileRegex, hms, parseCallerIdHeader, regexFromSlashes, scanInt, separateArgs } from './util.js';
 import { CHANNEL_BUCKETS, hashContainerOrder } from '../../pbx/strhash.js';
 
 /** What the channel actions share: the PBX and the channel-state helpers bound to the manager config. */
@@ -519,24 +511,6 @@ export function actionSendText(env: CoreEnv, ctx: ActionContext): void {
 }
 
 /** AST_DEFAULT_EMULATE_DTMF_DURATION, used when Duration is absent or 0. */
-const DEFAULT_DTMF_MS = 100;
-
-export function actionPlayDtmf(env: CoreEnv, ctx: ActionContext): void {
-  const c = env.pbx.findChannel(ctx.get('Channel'));
-  if (!c) return ctx.error('Channel not found');
-  const digit = ctx.get('Digit');
-  if (!digit) return ctx.error('No digit specified');
-  const duration = ctx.get('Duration');
-  let ms = 0;
-  if (duration) {
-    const n = scanUnsigned(duration);
-    if (n === undefined) return ctx.error('Could not convert Duration parameter');
-    ms = n;
-  }
-  const direction = astTrue(ctx.get('Receive')) ? 'Received' : 'Sent';
-  void env.pbx.playDtmf(c, digit[0], ms || DEFAULT_DTMF_MS, direction);
-  ctx.ack('DTMF successfully queued');
-}
 
 // ---- Transfers ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import {
 } from '../../manager/event-def.js';
 import type { PbxEvents, PbxEventName } from '../../pbx/events.js';
 import type { ChannelSnapshot } from '../../pbx/channel.js';
-import { bridgeHeaders, channelHeaders, type Header, type VarLookup } from './snapshots.js';
+import { bridgeHeaders, channelHeaders, escapeC, type Header, type VarLookup } from './snapshots.js';
 
 type ChanFn = (s: ChannelSnapshot | undefined, prefix?: string) => Header[];
 /** What a definition reads: the domain event and the channel snapshot formatter (channelvars). */
@@ -38,9 +38,10 @@ const simple = <K extends PbxEventName>(
   ]);
 
 const yesNo = (b: boolean): string => (b ? 'Yes' : 'No');
+/** varset_to_ami(): the value is C-escaped. */
 const varHeaders = (p: { variable: string; value: string }): Header[] => [
   ['Variable', p.variable],
-  ['Value', p.value],
+  ['Value', escapeC(p.value)],
 ];
 
 /** Every mapped event. Events the telephony core raises for other consumers (Log, TextMessage) are absent. */
@@ -53,8 +54,12 @@ export const CORE_EVENTS: { [K in PbxEventName]?: Def<K> } = {
     ['AppData', p.appData],
   ]),
   VarSet: simple<'VarSet'>('VarSet', 'dialplan', varHeaders),
-  // Global variables raise VarSet too, without a channel.
-  GlobalVarSet: def<'GlobalVarSet'>('VarSet', 'dialplan', varHeaders),
+  // Global variables raise VarSet too; varset_to_ami() writes `none` for the missing channel.
+  GlobalVarSet: def<'GlobalVarSet'>('VarSet', 'dialplan', (p) => [
+    ['Channel', 'none'],
+    ['Uniqueid', 'none'],
+    ...varHeaders(p),
+  ]),
   NewCallerid: simple<'NewCallerid'>('NewCallerid', 'call', (p) => [['CID-CallingPres', p.cidCallingPres]]),
   NewConnectedLine: simple('NewConnectedLine', 'call'),
   NewAccountCode: simple<'NewAccountCode'>('NewAccountCode', 'call', (p) => [
@@ -134,6 +139,7 @@ export const CORE_EVENTS: { [K in PbxEventName]?: Def<K> } = {
     ['Cause', String(p.cause)],
     ['Cause-txt', p.causeText],
   ]),
+  Flash: simple('Flash', 'call'),
   DTMFBegin: simple<'DTMFBegin'>('DTMFBegin', 'dtmf', (p) => [
     ['Digit', p.digit],
     ['Direction', p.direction],

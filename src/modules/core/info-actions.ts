@@ -151,15 +151,14 @@ export function actionExtensionState(pbx: Pbx, ctx: ActionContext): void {
 export function actionExtensionStateList(pbx: Pbx, ctx: ActionContext): void {
   ctx.listStart('Extension Statuses will follow');
   let n = 0;
-  for (const h of pbx.dialplan.hints()) {
-    if (h.exten.startsWith('_')) continue;
-    const st = pbx.extensionState(h.context, h.exten);
+  // Each hint's laststate, not a fresh computation (action_extensionstatelist).
+  for (const h of pbx.hintStates()) {
     ctx.listItem('ExtensionStatus', [
       ['Exten', h.exten],
       ['Context', h.context],
       ['Hint', h.hint],
-      ['Status', String(st.status)],
-      ['StatusText', st.statusText],
+      ['Status', String(h.status)],
+      ['StatusText', h.statusText],
     ]);
     n++;
   }

@@ -13,6 +13,29 @@ function orUnknown(v: string): string {
   return v.length > 0 ? v : '<unknown>';
 }
 
+const C_ESCAPES: Record<string, string> = {
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+  '\\': '\\\\',
+  "'": "\\'",
+  '"': '\\"',
+  '?': '\\?',
+};
+
+/**
+ * ast_escape_c(): what Asterisk does to caller and connected-line names, channelvars values and
+ * VarSet values before they go into an event, so that a quote or a newline cannot break the
+ * message (`O'Brien` is sent as `O\'Brien`).
+ */
+export function escapeC(v: string): string {
+  return v.replace(/[\x07\b\f\n\r\t\v\\'"?]/g, (c) => C_ESCAPES[c]);
+}
+
 /** Reads a channel variable for channelvars; returns undefined when unset. */
 export type VarLookup = (channel: string, name: string) => string | undefined;
 
@@ -27,9 +50,9 @@ export function channelHeaders(
     [prefix + 'ChannelState', String(s.state)],
     [prefix + 'ChannelStateDesc', s.stateDesc],
     [prefix + 'CallerIDNum', orUnknown(s.callerIdNum)],
-    [prefix + 'CallerIDName', orUnknown(s.callerIdName)],
+    [prefix + 'CallerIDName', orUnknown(escapeC(s.callerIdName))],
     [prefix + 'ConnectedLineNum', orUnknown(s.connectedLineNum)],
-    [prefix + 'ConnectedLineName', orUnknown(s.connectedLineName)],
+    [prefix + 'ConnectedLineName', orUnknown(escapeC(s.connectedLineName))],
     [prefix + 'Language', s.language],
     [prefix + 'AccountCode', s.accountCode],
     [prefix + 'Context', s.context],
@@ -41,7 +64,7 @@ export function channelHeaders(
   if (lookup) {
     for (const name of channelvars) {
       const v = lookup(s.name, name);
-      if (v !== undefined) h.push([prefix + 'ChanVariable', `${name}=${v}`]);
+      if (v !== undefined) h.push([prefix + 'ChanVariable', `${name}=${escapeC(v)}`]);
     }
   }
   return h;

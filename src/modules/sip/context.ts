@@ -11,8 +11,12 @@ import type { AuthLimitEvent, SecurityEvent } from './security.js';
 
 /** What the SIP module needs from the telephony core for `SIP/<peer>` device states. */
 export interface DeviceStateSink {
-  /** `state` is Asterisk's name: NOT_INUSE, UNAVAILABLE, ... */
-  setDeviceState(device: string, state: string): void;
+  /**
+   * `state` is Asterisk's name: NOT_INUSE, UNAVAILABLE, ... `initial`: the state a peer has when
+   * chan_sip loads, which it does not publish (sip_devicestate answers on demand); later changes
+   * (registration, qualify) are published.
+   */
+  setDeviceState(device: string, state: string, initial?: boolean): void;
 }
 
 /** Timers for qualify, registration expiry and re-registration (pbx/clock's Clock fits). */

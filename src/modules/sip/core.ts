@@ -215,7 +215,7 @@ export class SipCore implements ChanSipContext {
     let i = 0;
     for (const p of this.peerTable.map.values()) {
       this.registrar.resumeExpiry(p);
-      this.peerTable.updateDeviceState(p);
+      this.peerTable.updateDeviceState(p, true);
       if (this.qualify.scheduleFirst(p, i)) i++;
     }
   }

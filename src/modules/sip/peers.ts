@@ -148,14 +148,14 @@ export class PeerTable {
     });
   }
 
-  /** Tells the telephony core when `SIP/<peer>` changes state. */
-  updateDeviceState(p: Peer): void {
+  /** Tells the telephony core when `SIP/<peer>` changes state (`initial`: at load, unpublished). */
+  updateDeviceState(p: Peer, initial = false): void {
     if (!p.cfg.isPeer) return;
     const s = deviceStateOf(p);
     if (s === p.devstate) return;
     p.devstate = s;
     try {
-      this.sink?.setDeviceState(`SIP/${p.cfg.name}`, s);
+      this.sink?.setDeviceState(`SIP/${p.cfg.name}`, s, initial);
     } catch (e) {
       this.log.error(`device state sink failed for SIP/${p.cfg.name}: ${(e as Error).message}`);
     }

@@ -15,14 +15,18 @@ import { FIDELITY_DIR, FIDELITY_SECRETS } from './fixtures.js';
 import { loadScenario, type Scenario } from './scenario.js';
 import { combine, scoreConnection, type ScenarioScore } from './score.js';
 
-/** Epoch seconds (LastCall, LoginTime, ...) become tokens per header: their identity and order still count. */
+/**
+ * Epoch seconds (LastCall, LoginTime, ...) and wall-clock times (the Cdr event's StartTime,
+ * AnswerTime, EndTime) become tokens per header: their identity and order still count, the
+ * recording's date does not.
+ */
 export function tokenizeEpochs(conns: ConnResult[], side: 'expected' | 'got'): Msg[][] {
   const maps = new Map<string, Map<string, string>>();
   return conns.map((c) =>
     c[side].map((m) => ({
       ...m,
       headers: m.headers.map(([n, v]): [string, string] => {
-        if (!/^1\d{9}$/.test(v)) return [n, v];
+        if (!/^1\d{9}$/.test(v) && !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(v)) return [n, v];
         let map = maps.get(n);
         if (!map) maps.set(n, (map = new Map()));
         let t = map.get(v);
