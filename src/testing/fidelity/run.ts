@@ -10,6 +10,7 @@ import { replay, type ConnResult, type Msg } from '../replay.js';
 import { replayClock } from '../replay-clock.js';
 import { VirtualClock } from '../../pbx/clock.js';
 import { startTestServer, testCertificate } from '../server.js';
+import { freeUdpPort, startStub, type SipStub } from '../sip-stub.js';
 import { mergedConfigDir } from './config.js';
 import { FIDELITY_DIR, FIDELITY_SECRETS } from './fixtures.js';
 import { loadScenario, type Scenario } from './scenario.js';
@@ -62,9 +63,48 @@ function configFor(sc: Scenario): string {
   return dir;
 }
 
+/** Recorded SIP ports of the peers: test-202 and test-203 (the stub answered), test-204 (nothing did). */
+const STUB_PORTS = ['15062', '15064'];
+const DEAD_PORT = '15066';
+
+/**
+ * As when the scenario was recorded, a stub answers for test-202 and test-203 and nothing for
+ * test-204, on free ports written into sip.conf; the map takes live ports back to the recorded ones.
+ */
+async function sipPeers(configDir: string): Promise<{ stub: SipStub; portMap: Map<string, string> }> {
+  const stub = await startStub(STUB_PORTS.length);
+  const dead = await freeUdpPort();
+  const portMap = new Map<string, string>([[String(dead), DEAD_PORT]]);
+  STUB_PORTS.forEach((p, i) => portMap.set(String(stub.ports[i]), p));
+  const p = join(configDir, 'sip.conf');
+  let text = readFileSync(p, 'utf8');
+  for (const [live, recorded] of portMap)
+    text = text.replace(new RegExp(`^port = ${recorded}$`, 'm'), `port = ${live}`);
+  writeFileSync(p, text);
+  return { stub, portMap };
+}
+
+/** Live SIP ports back to the recorded ones, in port headers and in `address:port` texts. */
+function mapPorts(conns: ConnResult[], portMap: Map<string, string>): void {
+  const swap = (v: string): string =>
+    v.replace(
+      /\b(127\.0\.0\.1[:/ ]+)(\d+)\b/g,
+      (x, a: string, port: string) => a + (portMap.get(port) ?? port),
+    );
+  for (const c of conns)
+    c.got = c.got.map((m) => ({
+      ...m,
+      headers: m.headers.map(([n, v]): [string, string] => [
+        n,
+        ['IPport', 'Address-Port', 'Port'].includes(n) ? (portMap.get(v) ?? v) : swap(v),
+      ]),
+    }));
+}
+
 export async function runFidelity(name: string): Promise<FidelityResult> {
   const sc = loadScenario(join(FIDELITY_DIR, 'scenarios', `${name}.yaml`));
   const configDir = configFor(sc);
+  const sip = sc.sip ? await sipPeers(configDir) : null;
   const srv = await startTestServer({ configDir, virtualClock: true, seed: 1 });
   try {
     const clock = srv.core?.pbx.clock;
@@ -77,6 +117,7 @@ export async function runFidelity(name: string): Promise<FidelityResult> {
       secrets: FIDELITY_SECRETS,
       clock: replayClock(srv.manager, clock),
     });
+    if (sip) mapPorts(conns, sip.portMap);
     const exp = tokenizeEpochs(conns, 'expected');
     const got = tokenizeEpochs(conns, 'got');
     const scores = conns.map((c, i) =>
@@ -89,6 +130,7 @@ export async function runFidelity(name: string): Promise<FidelityResult> {
     return { scenario: sc, score: combine(name, scores), conns };
   } finally {
     await srv.dispose();
+    await sip?.stub.close();
     rmSync(configDir, { recursive: true, force: true });
   }
 }

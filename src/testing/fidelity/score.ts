@@ -56,6 +56,9 @@ function kindOf(m: Msg): string {
 function lineEqual(a: [string, string], b: [string, string]): boolean {
   if (a[0] !== b[0]) return false;
   if (a[1] === b[1]) return true;
+  // SIP qualify round trips (PeerStatus Time, `OK (3 ms)`) are the network's, not the server's.
+  if (a[0] === 'Time' && /^\d+$/.test(a[1]) && /^\d+$/.test(b[1])) return true;
+  if (/^OK \(\d+ ms\)$/.test(a[1]) && /^OK \(\d+ ms\)$/.test(b[1])) return true;
   if (TOLERANT.has(a[0].toLowerCase()) && /^\d+$/.test(a[1]) && /^\d+$/.test(b[1])) {
     const x = Number(a[1]);
     const y = Number(b[1]);
