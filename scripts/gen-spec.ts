@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PERMS } from '../src/config/permissions.js';
 import {
   SourceTree,
   applyTransform,
@@ -30,28 +31,8 @@ import {
   showCommandText,
 } from './gen-spec/xmldoc.js';
 
-/** include/asterisk/manager.h EVENT_FLAG_* and main/manager.c perms[] order (authority_to_str). */
-const PRIVILEGES: Array<[string, number]> = [
-  ['system', 1],
-  ['call', 2],
-  ['log', 4],
-  ['verbose', 8],
-  ['command', 16],
-  ['agent', 32],
-  ['user', 64],
-  ['config', 128],
-  ['dtmf', 256],
-  ['reporting', 512],
-  ['cdr', 1024],
-  ['dialplan', 2048],
-  ['originate', 4096],
-  ['agi', 8192],
-  ['cc', 32768],
-  ['aoc', 65536],
-  ['test', 131072],
-  ['security', 262144],
-  ['message', 1073741824],
-];
+/** The EVENT_FLAG_* classes in main/manager.c perms[] order (authority_to_str), without all/none. */
+const PRIVILEGES = PERMS.filter(([n]) => n !== 'all' && n !== 'none');
 const FLAG_BITS: Record<string, number> = {
   ...Object.fromEntries(PRIVILEGES.map(([n, b]) => [n.toUpperCase(), b])),
   HOOKRESPONSE: 16384,
