@@ -52,6 +52,12 @@ export function testCertificate(): { cert: string; key: string } {
 export function configDirWithTestCertificate(source: string, edit?: (managerConf: string) => string): string {
   const dir = mkdtempSync(join(tmpdir(), 'amikit-conf-'));
   cpSync(source, dir, { recursive: true });
+  useTestCertificate(dir, edit);
+  return dir;
+}
+
+/** Points manager.conf of the configuration directory `dir` (in place) at testCertificate(). */
+export function useTestCertificate(dir: string, edit?: (managerConf: string) => string): void {
   const { cert, key } = testCertificate();
   const p = join(dir, 'manager.conf');
   let text = readFileSync(p, 'utf8')
@@ -59,7 +65,6 @@ export function configDirWithTestCertificate(source: string, edit?: (managerConf
     .replace(/^tlsprivatekey = .*$/m, `tlsprivatekey = ${key}`);
   if (edit) text = edit(text);
   writeFileSync(p, text);
-  return dir;
 }
 
 export interface TestServer extends RunningServer {

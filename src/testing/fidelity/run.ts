@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { replay, type ConnResult, type Msg } from '../replay.js';
 import { replayClock } from '../replay-clock.js';
 import { VirtualClock } from '../../pbx/clock.js';
-import { startTestServer, testCertificate } from '../server.js';
+import { startTestServer, useTestCertificate } from '../server.js';
 import { freeUdpPort, startStub, type SipStub } from '../sip-stub.js';
 import { mergedConfigDir } from './config.js';
 import { FIDELITY_DIR, FIDELITY_SECRETS } from './fixtures.js';
@@ -52,14 +52,7 @@ export interface FidelityResult {
 /** The configuration with manager.conf's TLS paths on the test certificate. */
 function configFor(sc: Scenario): string {
   const dir = mergedConfigDir(join(FIDELITY_DIR, 'config'), sc.config);
-  const { cert, key } = testCertificate();
-  const p = join(dir, 'manager.conf');
-  writeFileSync(
-    p,
-    readFileSync(p, 'utf8')
-      .replace(/^tlscertfile = .*$/m, `tlscertfile = ${cert}`)
-      .replace(/^tlsprivatekey = .*$/m, `tlsprivatekey = ${key}`),
-  );
+  useTestCertificate(dir);
   return dir;
 }
 
